@@ -1,0 +1,72 @@
+"""Entry point of `sis-desktop-cli`.
+
+Each command lives in its own module under `sis_desktop/cli/` and exposes
+`register(subparsers)`, which adds its parser(s) and sets `func=handler` where
+`handler(args) -> int` returns the exit code. Exit codes: 0 fine; 1 the import ended
+failed/aborted (or validation found errors); 2 bad usage or bad input; 3 Canvas refused
+or could not be reached.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from sis_desktop import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANVAS = 0, 1, 2, 3
+
+COMMAND_MODULES = (
+    "sis_desktop.cli.imports",    # import, status, list, abort, errors, restore
+    "sis_desktop.cli.validate",   # validate
+    "sis_desktop.cli.profiles",   # profiles …
+    "sis_desktop.cli.history",    # history
+    "sis_desktop.cli.sandbox",    # sandbox
+)
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: printed as one sentence, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sis-desktop-cli",
+        description="Upload Canvas SIS imports, check them before sending, and follow them.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--url", help="Canvas base URL, e.g. https://school.instructure.com")
+    parser.add_argument("--account", help="root account id (default: the profile's)")
+    parser.add_argument("--profile", help="a saved profile (see 'profiles list')")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command not written yet
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sis_desktop.core.canvas.errors import CanvasError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"sis-desktop-cli: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CanvasError as exc:
+        print(f"sis-desktop-cli: {exc}", file=sys.stderr)
+        return EXIT_CANVAS
+    except KeyboardInterrupt:
+        print("sis-desktop-cli: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

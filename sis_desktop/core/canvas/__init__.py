@@ -1,0 +1,1 @@
+"""The Canvas SIS Imports API client (no Qt)."""
