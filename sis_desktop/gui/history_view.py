@@ -1,0 +1,315 @@
+"""HistoryView: the imports of one profile's account — the local history merged with Canvas's
+own list (imports from cron jobs or the web page show as "sent elsewhere") — plus the
+status check panel under it.
+
+Each running import owns a progress bar in its row, updated by id while a FollowTask polls
+it. `resume(client_for_entry)` follows every import the history left unfinished (at start).
+Signals: `importSelected(int)` when the user picks an import, `importFetched(object)` with
+each SisImport fetched (the main window shows it in the results view).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from sis_desktop.core.canvas.models import SisImport
+from sis_desktop.core.history import History, HistoryEntry, resume_unfinished, url_key
+from sis_desktop.core.import_list import ImportRow, load_import_list, merge_imports
+from . import tasks
+from .status_check import ClientFactory, FollowTask, StatusCheckPanel
+
+LIST_LIMIT = 50
+MAX_FOLLOWED_ROWS = 4  # running rows polled at once (the thread pool is shared)
+COLUMNS = ("Import", "Sent", "State", "Progress", "Errors / warnings", "Files", "Sent by")
+COL_ID, COL_SENT, COL_STATE, COL_PROGRESS, COL_MESSAGES, COL_FILES, COL_ORIGIN = range(7)
+
+
+class ListTask(tasks.Task):
+    """Fetch Canvas's list, refresh the history from it and merge; result: list[ImportRow]."""
+
+    def __init__(self, client_factory: ClientFactory, history: History, limit: int):
+        super().__init__()
+        self.client_factory, self.history, self.limit = client_factory, history, limit
+
+    def run(self) -> list[ImportRow]:
+        return load_import_list(self.client_factory(), self.history, limit=self.limit,
+                                cancelled=self.cancel_flag)
+
+
+class ResumeTask(tasks.Task):
+    """Follow every unfinished import in the history; `progress` carries (entry, SisImport),
+    the result is the list of sentences about imports that could not be followed."""
+
+    def __init__(self, history: History, client_for_entry: Callable[[HistoryEntry], Any]):
+        super().__init__()
+        self.history, self.client_for_entry = history, client_for_entry
+
+    def run(self) -> list[str]:
+        return resume_unfinished(self.history, self.client_for_entry,
+                                 on_update=lambda e, s: self.report((e, s)),
+                                 cancelled=self.cancel_flag)
+
+
+class HistoryView(QWidget):
+    """The merged import list of one account and the status check panel."""
+
+    importSelected = Signal(int)
+    importFetched = Signal(object)
+    listLoaded = Signal(int)  # number of rows, after each successful refresh
+
+    def __init__(self, history: History | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("historyView")
+        self.history = history if history is not None else History()
+        self._profile: str | None = None
+        self._key: tuple[str, str] | None = None
+        self._client_factory: ClientFactory | None = None
+        self._items: dict[int, QTreeWidgetItem] = {}
+        self._rows: dict[int, ImportRow] = {}
+        self._followers: dict[int, FollowTask] = {}
+        self._list_task: ListTask | None = None
+        self._resume_task: ResumeTask | None = None
+
+        self.title = QLabel("Choose a profile to see its imports.", self)
+        self.title.setObjectName("historyTitle")
+        self.refresh_button = QPushButton("Refresh list", self)
+        self.refresh_button.setObjectName("historyRefreshButton")
+        self.refresh_button.setAccessibleName("Refresh list")
+        self.refresh_button.setToolTip("Load the latest imports from Canvas")
+        self.notice = QLabel(self.history.set_aside_notice or "", self)
+        self.notice.setObjectName("historyNotice")
+        self.notice.setAccessibleName("History notice")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(bool(self.notice.text()))
+
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("historyList")
+        self.tree.setAccessibleName("Imports")
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        for col in (COL_ID, COL_SENT, COL_MESSAGES, COL_ORIGIN):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_FILES, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(COL_STATE, 200)
+        header.resizeSection(COL_PROGRESS, 110)
+
+        self.status = StatusCheckPanel(self.history, self)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.status)
+
+        self.refresh_button.clicked.connect(self.refresh_clicked)
+        self.tree.currentItemChanged.connect(self._current_changed)
+        self.tree.itemActivated.connect(lambda *_: self.status.check_clicked())
+        self.status.importFetched.connect(self._sis_seen)
+        self.status.importFetched.connect(self.importFetched)
+        self.status.importSelected.connect(self.importSelected)
+        self.refresh_button.setEnabled(False)
+
+    # ---- public API ------------------------------------------------------------------
+    def set_connection(self, profile: str | None, url: str | None, account_id: Any,
+                       client_factory: ClientFactory | None) -> None:
+        """Show the imports of this Canvas account; `client_factory()` makes a CanvasClient
+        (called on a worker thread). None for url/factory: no profile chosen."""
+        self._stop_tasks()
+        self._profile, self._client_factory = profile, client_factory
+        self._key = (url_key(url), str(account_id)) if url and account_id is not None else None
+        self.status.set_client_factory(client_factory)
+        self.tree.clear()
+        self._items.clear()
+        self._rows.clear()
+        if self._key is None:
+            self.title.setText("Choose a profile to see its imports.")
+            self.refresh_button.setEnabled(False)
+            return
+        self.title.setText(f"Imports of account {account_id} on {self._key[0]}"
+                           + (f" (profile {profile})" if profile else ""))
+        local = self.history.recent(url=url, account_id=account_id, limit=LIST_LIMIT)
+        self._show_rows(merge_imports(local, []))
+        self.refresh_button.setEnabled(client_factory is not None)
+        if client_factory is not None:
+            self.refresh_clicked()
+
+    def refresh_clicked(self) -> None:
+        if self._client_factory is None or self._list_task is not None:
+            return
+        task = ListTask(self._client_factory, self.history, LIST_LIMIT)
+        self._list_task = task
+        for signal in (task.finished, task.failed, task.cancelled):
+            signal.connect(lambda *_, t=task: self._list_ended(t))
+        task.finished.connect(self._list_finished)
+        task.failed.connect(lambda sentence: self._show_notice(
+            f"Could not load the list of imports from Canvas: {sentence}"))
+        self.refresh_button.setEnabled(False)
+        self.refresh_button.setText("Loading…")
+        tasks.start(task)
+
+    def resume(self, client_for_entry: Callable[[HistoryEntry], Any]) -> ResumeTask:
+        """Follow every import the history left unfinished (call once at start)."""
+        task = ResumeTask(self.history, client_for_entry)
+        self._resume_task = task
+        task.progress.connect(lambda pair: self._sis_seen(pair[1], pair[0]))
+        task.finished.connect(lambda problems: problems and self._show_notice(" ".join(problems)))
+        tasks.start(task)
+        return task
+
+    def attach_results_view(self, results_view: Any) -> None:
+        """Show every import fetched here in `results_view` (a ResultsView)."""
+        self.importFetched.connect(results_view.show_import)
+
+    def item_for(self, import_id: int) -> QTreeWidgetItem | None:
+        return self._items.get(import_id)
+
+    def row_for(self, import_id: int) -> ImportRow | None:
+        return self._rows.get(import_id)
+
+    def progress_bar_for(self, import_id: int) -> QProgressBar | None:
+        item = self._items.get(import_id)
+        widget = self.tree.itemWidget(item, COL_PROGRESS) if item is not None else None
+        return widget if isinstance(widget, QProgressBar) else None
+
+    def import_ids(self) -> list[int]:
+        return [int(self.tree.topLevelItem(i).data(COL_ID, Qt.ItemDataRole.UserRole))
+                for i in range(self.tree.topLevelItemCount())]
+
+    def following(self) -> list[int]:
+        return sorted(self._followers)
+
+    def shutdown(self) -> None:
+        """Stop every task this view started (the imports go on in Canvas)."""
+        self._stop_tasks()
+        if self._resume_task is not None:
+            self._resume_task.cancel()
+
+    # ---- rows ------------------------------------------------------------------------
+    def _show_rows(self, rows: list[ImportRow]) -> None:
+        current = self.status.import_id()
+        self.tree.clear()
+        self._items.clear()
+        self._rows = {r.import_id: r for r in rows}
+        for row in rows:
+            item = QTreeWidgetItem()
+            item.setData(COL_ID, Qt.ItemDataRole.UserRole, row.import_id)
+            self.tree.addTopLevelItem(item)
+            self._items[row.import_id] = item
+            self._fill(item, row)
+            if row.import_id == current:
+                self.tree.setCurrentItem(item)
+
+    def _fill(self, item: QTreeWidgetItem, row: ImportRow) -> None:
+        item.setText(COL_ID, str(row.import_id))
+        item.setText(COL_SENT, row.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                     if row.created_at else "")
+        item.setText(COL_STATE, row.workflow_state.label)
+        item.setToolTip(COL_STATE, row.workflow_state.label)
+        item.setText(COL_MESSAGES, f"{row.error_count} / {row.warning_count}"
+                     if not row.is_running else "")
+        item.setText(COL_FILES, ", ".join(row.files))
+        profile = row.entry.profile if row.entry else None
+        item.setText(COL_ORIGIN, "sent elsewhere" if not row.sent_here
+                     else f"this app ({profile})" if profile else "this app")
+        item.setToolTip(COL_ORIGIN, "Sent by a script, a cron job or Canvas's web page"
+                        if not row.sent_here else "Sent from SIS Desktop")
+        font = item.font(COL_ORIGIN)
+        font.setItalic(not row.sent_here)
+        item.setFont(COL_ORIGIN, font)
+        bar = self.tree.itemWidget(item, COL_PROGRESS)
+        if row.is_running:
+            if not isinstance(bar, QProgressBar):
+                bar = QProgressBar(self.tree)
+                bar.setObjectName(f"rowProgress{row.import_id}")
+                bar.setAccessibleName(f"Progress of import {row.import_id}")
+                bar.setRange(0, 100)
+                self.tree.setItemWidget(item, COL_PROGRESS, bar)
+            bar.setValue(row.progress)
+            item.setText(COL_PROGRESS, "")
+        else:
+            if bar is not None:
+                self.tree.removeItemWidget(item, COL_PROGRESS)
+            item.setText(COL_PROGRESS, f"{row.progress}%")
+
+    def _sis_seen(self, sis: Any, entry: HistoryEntry | None = None) -> None:
+        """A fresher SisImport arrived (check, follow, resume): update its row by id."""
+        if not isinstance(sis, SisImport):
+            return
+        if entry is not None and (url_key(entry.url), str(entry.account_id)) != self._key:
+            return
+        row = self._rows.get(sis.id)
+        item = self._items.get(sis.id)
+        if row is None or item is None:
+            return
+        row.workflow_state, row.progress = sis.workflow_state, sis.progress
+        row.ended_at, row.sis_import = sis.ended_at, sis
+        row.error_count, row.warning_count = sis.error_count, sis.warning_count
+        self._fill(item, row)
+        if self.status.import_id() == sis.id:
+            self.status.show_import(sis)
+
+    def _current_changed(self, item: QTreeWidgetItem | None, _previous=None) -> None:
+        if item is None:
+            return
+        import_id = int(item.data(COL_ID, Qt.ItemDataRole.UserRole))
+        self.status.set_import_id(import_id)
+        row = self._rows.get(import_id)
+        if row is not None and row.sis_import is not None:
+            self.status.show_import(row.sis_import)
+            self.importFetched.emit(row.sis_import)
+        self.importSelected.emit(import_id)
+
+    # ---- tasks -----------------------------------------------------------------------
+    def _list_finished(self, rows: list[ImportRow]) -> None:
+        self._show_rows(rows)
+        self._follow_running(rows)
+        self.listLoaded.emit(len(rows))
+
+    def _list_ended(self, task: ListTask) -> None:
+        if self._list_task is task:
+            self._list_task = None
+        self.refresh_button.setText("Refresh list")
+        self.refresh_button.setEnabled(self._client_factory is not None)
+
+    def _follow_running(self, rows: list[ImportRow]) -> None:
+        if self._client_factory is None:
+            return
+        for row in rows:
+            if len(self._followers) >= MAX_FOLLOWED_ROWS:
+                break
+            if not row.is_running or row.import_id in self._followers:
+                continue
+            task = FollowTask(self._client_factory, self.history, row.import_id)
+            self._followers[row.import_id] = task
+            task.progress.connect(self._sis_seen)
+            task.finished.connect(self._sis_seen)
+            for signal in (task.finished, task.failed, task.cancelled):
+                signal.connect(lambda *_, i=row.import_id, t=task: self._follower_ended(i, t))
+            tasks.start(task)
+
+    def _follower_ended(self, import_id: int, task: FollowTask) -> None:
+        if self._followers.get(import_id) is task:
+            del self._followers[import_id]
+
+    def _stop_tasks(self) -> None:
+        for task in self._followers.values():
+            task.cancel()
+        self._followers.clear()
+        if self._list_task is not None:
+            self._list_task.cancel()
+            self._list_task = None
+        self.status.stop_clicked()
+
+    def _show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))

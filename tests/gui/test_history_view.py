@@ -1,0 +1,273 @@
+"""HistoryView and StatusCheckPanel against the sandbox (pytest-qt, offscreen)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressBar, QPushButton
+
+from sis_desktop.core.canvas.models import WorkflowState
+from sis_desktop.core.canvas.options import ImportOptions
+from sis_desktop.core.history import History
+from sis_desktop.gui import tasks
+from sis_desktop.gui.history_view import HistoryView
+from sis_desktop.gui.status_check import restore_description, status_summary
+
+USERS = "user_id,login_id,first_name,last_name,email,status\nu1,l1,Ada,Lovelace,a@x.edu,active\n"
+WAIT = 10_000
+
+
+@pytest.fixture
+def csv_path(tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_text(USERS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = HistoryView(History())
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+    tasks.runner().cancel_all()
+    tasks.runner().wait(10_000)
+
+
+def connect(view, sandbox, qtbot):
+    with qtbot.waitSignal(view.listLoaded, timeout=WAIT):
+        view.set_connection("prod", sandbox.url, sandbox.account_id, sandbox.client)
+
+
+def send(sandbox, csv_path, history: History | None = None):
+    client = sandbox.client()
+    sis = client.create_import([csv_path], ImportOptions())
+    if history is not None:
+        history.record_created(profile="prod", url=client.base_url,
+                               account_id=client.account_id, sis_import=sis, options={},
+                               files=[{"name": str(csv_path), "size": 1, "sha256": "x"}])
+    return sis
+
+
+def answer_confirm(accept: bool, texts: list[str]) -> None:
+    """Click a button of the next confirmation box once it is shown (it is modal)."""
+    def click():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, click)
+            return
+        texts.append(box.text())
+        name = "confirmActionButton" if accept else "confirmCancelButton"
+        box.findChild(QPushButton, name).click()
+    QTimer.singleShot(0, click)
+
+
+def test_without_a_connection_it_shows_the_local_record(view):
+    history = view.history
+    client_url = "https://school.instructure.com"
+    from sis_desktop.core.canvas.models import SisImport
+    history.record_created(profile="prod", url=client_url, account_id=1,
+                           sis_import=SisImport.from_json({"id": 41, "workflow_state": "imported",
+                                                           "progress": 100}),
+                           files=[{"name": "/x/users.csv", "size": 1, "sha256": "a"}], options={})
+    view.set_connection("prod", client_url, 1, None)
+    assert view.import_ids() == [41]
+    item = view.item_for(41)
+    assert item.text(2) == "Imported" and item.text(5) == "users.csv"
+    assert item.text(6) == "this app (prod)"
+    assert not view.refresh_button.isEnabled()
+    assert not view.status.check_button.isEnabled()
+    view.set_connection(None, None, None, None)
+    assert view.import_ids() == [] and "Choose a profile" in view.title.text()
+
+
+def test_a_corrupt_history_shows_a_notice(isolated_dirs, qtbot):
+    (isolated_dirs["data"] / "history.sqlite3").write_bytes(b"junk" * 100)
+    widget = HistoryView()
+    qtbot.addWidget(widget)
+    assert "new, empty history" in widget.notice.text() and not widget.notice.isHidden()
+
+
+def test_list_merges_canvas_and_follows_running_rows(view, sandbox, qtbot, csv_path):
+    done = send(sandbox, csv_path, view.history)
+    sandbox.client().poll(done.id)
+    sandbox.hold()
+    queued = send(sandbox, csv_path)          # sent elsewhere, still queued
+    connect(view, sandbox, qtbot)
+    assert view.import_ids() == [queued.id, done.id]
+    assert view.item_for(queued.id).text(6) == "sent elsewhere"
+    assert view.item_for(done.id).text(6) == "this app (prod)"
+    bar = view.progress_bar_for(queued.id)
+    assert isinstance(bar, QProgressBar) and bar.objectName() == f"rowProgress{queued.id}"
+    assert view.progress_bar_for(done.id) is None
+    assert view.following() == [queued.id]
+    sandbox.release()
+    qtbot.waitUntil(lambda: view.row_for(queued.id).workflow_state is WorkflowState.IMPORTED,
+                    timeout=WAIT)
+    assert view.progress_bar_for(queued.id) is None
+    assert view.item_for(queued.id).text(3) == "100%"
+    qtbot.waitUntil(lambda: view.following() == [], timeout=WAIT)
+
+
+def test_picking_a_row_selects_it_and_shows_it_in_results(view, sandbox, qtbot, csv_path):
+    from sis_desktop.gui.results_view import ResultsView
+    results = ResultsView()
+    qtbot.addWidget(results)
+    view.attach_results_view(results)
+    sis = send(sandbox, csv_path, view.history)
+    sandbox.client().poll(sis.id)
+    connect(view, sandbox, qtbot)
+    with qtbot.waitSignal(view.importSelected, timeout=WAIT) as picked:
+        view.tree.setCurrentItem(view.item_for(sis.id))
+    assert picked.args == [sis.id]
+    assert view.status.id_edit.text() == str(sis.id)
+    assert results.sis_import is not None and results.sis_import.id == sis.id
+
+
+def test_status_check_and_follow_until_done(view, sandbox, qtbot, csv_path):
+    view.set_connection("prod", sandbox.url, sandbox.account_id, None)
+    view.status.set_client_factory(sandbox.client)
+    sandbox.hold()
+    sis = send(sandbox, csv_path, view.history)
+    panel = view.status
+    qtbot.keyClicks(panel.id_edit, str(sis.id))
+    with qtbot.waitSignal(view.importFetched, timeout=WAIT,
+                          check_params_cb=lambda s: s.id == sis.id):
+        panel.check_button.click()
+    assert "Queued" in panel.detail.text()
+    with qtbot.waitSignal(view.importFetched, timeout=WAIT):
+        panel.follow_button.click()
+    assert panel.following() and panel.stop_button.isEnabled()
+    sandbox.release()
+    qtbot.waitUntil(lambda: not panel.following(), timeout=WAIT)
+    assert panel.detail.text().startswith(f"Import {sis.id}: Imported")
+    assert panel.progress_bar.value() == 100
+    entry = view.history.get(sandbox.url, sandbox.account_id, sis.id)
+    assert entry.workflow_state is WorkflowState.IMPORTED
+
+
+def test_stop_following_leaves_the_import_running(view, sandbox, qtbot, csv_path):
+    view.status.set_client_factory(sandbox.client)
+    sandbox.hold()
+    sis = send(sandbox, csv_path)
+    panel = view.status
+    panel.set_import_id(sis.id)
+    with qtbot.waitSignal(view.importFetched, timeout=WAIT):
+        panel.follow_button.click()
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: "Stopped following" in panel.detail.text(), timeout=WAIT)
+    assert sandbox.client().get_import(sis.id).workflow_state is WorkflowState.CREATED
+    sandbox.release()
+
+
+def test_a_missing_import_gives_one_sentence(view, sandbox, qtbot):
+    view.status.set_client_factory(sandbox.client)
+    view.status.set_import_id(424242)
+    view.status.check_button.click()
+    qtbot.waitUntil(lambda: "424242" in view.status.detail.text()
+                    and "Checking" not in view.status.detail.text(), timeout=WAIT)
+    assert "Traceback" not in view.status.detail.text()
+
+
+def test_typed_ids_are_read_leniently_and_bad_ones_explained(view, sandbox, qtbot, csv_path):
+    panel = view.status
+    panel.set_client_factory(sandbox.client)
+    sis = send(sandbox, csv_path)
+    panel.id_edit.setText(f"  #{sis.id} ")
+    assert panel.import_id() == sis.id
+    with qtbot.waitSignal(view.importFetched, timeout=WAIT):
+        panel.check_button.click()
+    panel.id_edit.setText("12a")
+    with qtbot.assertNotEmitted(view.importSelected):
+        panel.check_button.click()
+    assert panel.detail.text() == ("'12a' is not an import id; an import id is a whole number "
+                                   "such as 1234.")
+
+
+def test_abort_asks_first_and_cancel_changes_nothing(view, sandbox, qtbot, csv_path):
+    view.status.set_client_factory(sandbox.client)
+    sandbox.hold()
+    sis = send(sandbox, csv_path, view.history)
+    view.status.set_import_id(sis.id)
+    texts: list[str] = []
+    answer_confirm(False, texts)
+    view.status.abort_button.click()
+    assert texts and texts[0].startswith(f"Abort import {sis.id}?")
+    assert sandbox.client().get_import(sis.id).workflow_state is WorkflowState.CREATED
+    answer_confirm(True, texts)
+    with qtbot.waitSignal(view.importFetched, timeout=WAIT,
+                          check_params_cb=lambda s: s.workflow_state is WorkflowState.ABORTED):
+        view.status.abort_button.click()
+    assert "Aborted" in view.status.detail.text()
+    assert sandbox.client().get_import(sis.id).workflow_state is WorkflowState.ABORTED
+    assert view.history.get(sandbox.url, sandbox.account_id, sis.id).workflow_state \
+        is WorkflowState.ABORTED
+
+
+def test_abort_all_pending(view, sandbox, qtbot, csv_path):
+    view.status.set_client_factory(sandbox.client)
+    sandbox.hold()
+    ids = [send(sandbox, csv_path).id for _ in range(2)]
+    texts: list[str] = []
+    answer_confirm(True, texts)
+    view.status.abort_all_button.click()
+    assert "has not started yet" in texts[0] and "not touched" in texts[0]
+    qtbot.waitUntil(lambda: "aborted every import" in view.status.detail.text(), timeout=WAIT)
+    client = sandbox.client()
+    assert {client.get_import(i).workflow_state for i in ids} == {WorkflowState.ABORTED}
+    sandbox.release()
+
+
+@pytest.mark.parametrize("scope, batch, final", [
+    ("everything", False, WorkflowState.RESTORED),
+    ("undelete_only", True, WorkflowState.PARTIALLY_RESTORED),
+])
+def test_restore_states_is_confirmed_and_followed(view, sandbox, qtbot, csv_path, scope,
+                                                  batch, final):
+    sis = send(sandbox, csv_path, view.history)
+    sandbox.client().poll(sis.id)
+    panel = view.status
+    panel.set_client_factory(sandbox.client)
+    panel.set_import_id(sis.id)
+    panel.restore_scope.setCurrentIndex(panel.restore_scope.findData(scope))
+    panel.restore_batch.setChecked(batch)
+    texts: list[str] = []
+    answer_confirm(True, texts)
+    panel.restore_button.click()
+    assert texts[0] == restore_description(
+        sis.id, batch_mode=batch, undelete_only=scope == "undelete_only",
+        unconclude_only=False) + " Restore now?"
+    qtbot.waitUntil(lambda: not panel.following(), timeout=WAIT)
+    assert sandbox.client().get_import(sis.id).workflow_state is final
+    assert view.history.get(sandbox.url, sandbox.account_id, sis.id).workflow_state is final
+    assert final.label in panel.detail.text()
+
+
+def test_resume_updates_rows_of_unfinished_imports(view, sandbox, qtbot, csv_path):
+    sandbox.hold()
+    sis = send(sandbox, csv_path, view.history)
+    view.set_connection("prod", sandbox.url, sandbox.account_id, None)
+    assert view.progress_bar_for(sis.id) is not None
+    sandbox.release()
+    task = view.resume(lambda entry: sandbox.client())
+    with qtbot.waitSignal(task.finished, timeout=WAIT) as done:
+        pass
+    assert done.args == [[]]
+    assert view.row_for(sis.id).workflow_state is WorkflowState.IMPORTED
+    assert view.progress_bar_for(sis.id) is None
+
+
+def test_sentences():
+    assert "bring back what it deleted" in restore_description(
+        5, batch_mode=False, undelete_only=True, unconclude_only=False)
+    assert "only for what batch mode removed" in restore_description(
+        5, batch_mode=True, undelete_only=False, unconclude_only=True)
+    with pytest.raises(ValueError):
+        restore_description(5, batch_mode=False, undelete_only=True, unconclude_only=True)
+    from sis_desktop.core.canvas.models import SisImport
+    text = status_summary(SisImport.from_json({
+        "id": 9, "workflow_state": "imported_with_messages", "progress": 100,
+        "data": {"counts": {"users": 3, "error_count": 0, "warning_count": 1}},
+        "processing_warnings": [["users.csv", "No email given for user u1"]]}))
+    assert text.splitlines() == ["Import 9: Imported with messages", "Rows: users 3",
+                                 "Errors: 0, warnings: 1",
+                                 "• users.csv: No email given for user u1"]
