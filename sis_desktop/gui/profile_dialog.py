@@ -1,0 +1,447 @@
+"""ProfileDialog: add, edit, remove, test, export and import saved Canvas profiles.
+
+Tokens go to the system keyring (the dialog says which one). When there is no secure
+keyring it says so and offers to keep the token for this session only. "Test connection"
+runs on a worker thread (`tasks.CallTask`); the dialog stays responsive.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from sis_desktop.core.profiles import (Profile, ProfileError, ProfileStore, checked, client_for,
+                                       test_connection)
+from sis_desktop.core.secrets import KeyringUnavailable, TokenStore
+from sis_desktop.gui import tasks
+
+WORKS_TEXT = ("Connection works: the token is accepted, the account is a root account and "
+              "SIS imports are allowed.")
+TESTING_TEXT = "Testing the connection…"
+# (label, the default options it stands for); the keys are ImportOptions fields
+STICKINESS_CHOICES: tuple[tuple[str, dict[str, bool]], ...] = (
+    ("Keep changes made in Canvas (default)", {}),
+    ("Override changes made in Canvas", {"override_sis_stickiness": True}),
+    ("Override, and mark the imported values as changed in Canvas",
+     {"override_sis_stickiness": True, "add_sis_stickiness": True}),
+    ("Override, and clear the changed-in-Canvas mark",
+     {"override_sis_stickiness": True, "clear_sis_stickiness": True}),
+)
+_MANAGED_DEFAULTS = ("batch_mode_term_id", "override_sis_stickiness", "add_sis_stickiness",
+                     "clear_sis_stickiness")
+
+
+def _check_profile(profile: Profile, token: str,
+                   client_factory: Callable[[Profile, str], Any]) -> list[str]:
+    """Runs on the worker thread: connect with the profile's settings and test."""
+    client = client_factory(profile, token)
+    try:
+        return test_connection(client)
+    finally:
+        close = getattr(client, "close", None)
+        if close:
+            close()
+
+
+class ProfileDialog(QDialog):
+    """Manage profiles. `profilesChanged` fires after any profile is saved, removed or
+    imported; `connectionTested(list)` carries the failure sentences (empty: all is well)."""
+
+    profilesChanged = Signal()
+    connectionTested = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None, *, store: ProfileStore | None = None,
+                 tokens: TokenStore | None = None, select: str | None = None,
+                 client_factory: Callable[[Profile, str], Any] = client_for) -> None:
+        super().__init__(parent)
+        self.setObjectName("profileDialog")
+        self.setWindowTitle("Canvas profiles")
+        self.setAccessibleName("Canvas profiles")
+        self.store = store or ProfileStore()
+        self.tokens = tokens or TokenStore()
+        self._client_factory = client_factory
+        self._current_id: str | None = None
+        self._current_defaults: dict[str, Any] = {}
+        self._test_task: tasks.Task | None = None
+        self._build()
+        self._reload(select)
+
+    # ---- layout -------------------------------------------------------------------
+    def _widget(self, widget, name: str, accessible: str, tip: str | None = None):
+        widget.setObjectName(name)
+        widget.setAccessibleName(accessible)
+        if tip:
+            widget.setToolTip(tip)
+            widget.setAccessibleDescription(tip)
+        return widget
+
+    def _build(self) -> None:
+        self.notice_label = self._widget(QLabel(self), "setAsideNoticeLabel", "Profiles file notice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
+
+        self.profile_list = self._widget(QListWidget(self), "profileList", "Saved profiles")
+        self.profile_list.currentItemChanged.connect(self._selection_changed)
+        self.new_button = self._widget(QPushButton("&New", self), "newProfileButton", "New profile")
+        self.remove_button = self._widget(QPushButton("&Remove…", self), "removeProfileButton",
+                                          "Remove profile", "Delete the profile and its saved token.")
+        self.import_button = self._widget(QPushButton("&Import…", self), "importProfilesButton",
+                                          "Import profiles", "Add profiles from a JSON file.")
+        self.export_button = self._widget(QPushButton("E&xport…", self), "exportProfilesButton",
+                                          "Export profiles",
+                                          "Save the profiles to a JSON file (tokens are never included).")
+        self.new_button.clicked.connect(self.new_clicked)
+        self.remove_button.clicked.connect(self.remove_clicked)
+        self.import_button.clicked.connect(self.import_requested)
+        self.export_button.clicked.connect(self.export_requested)
+        left = QVBoxLayout()
+        left.addWidget(self.profile_list, 1)
+        for row in ((self.new_button, self.remove_button), (self.import_button, self.export_button)):
+            line = QHBoxLayout()
+            for button in row:
+                line.addWidget(button)
+            left.addLayout(line)
+
+        self.name_edit = self._widget(QLineEdit(self), "profileNameEdit", "Profile name")
+        self.url_edit = self._widget(QLineEdit(self), "profileUrlEdit", "Canvas address",
+                                     "The Canvas address, like https://school.instructure.com")
+        self.url_edit.setPlaceholderText("https://school.instructure.com")
+        self.account_edit = self._widget(QLineEdit(self), "profileAccountEdit", "Root account id",
+                                         "The root account's id; usually 1.")
+        self.account_edit.setPlaceholderText("1")
+        self.token_edit = self._widget(QLineEdit(self), "profileTokenEdit", "Access token",
+                                       "An access token of an admin allowed to import SIS data.")
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_token_button = self._widget(QToolButton(self), "showTokenButton", "Show token")
+        self.show_token_button.setText("Show")
+        self.show_token_button.setCheckable(True)
+        self.show_token_button.toggled.connect(self._show_token_toggled)
+        token_row = QHBoxLayout()
+        token_row.addWidget(self.token_edit, 1)
+        token_row.addWidget(self.show_token_button)
+        self.ca_edit = self._widget(QLineEdit(self), "profileCaBundleEdit", "CA bundle",
+                                    "Optional: a PEM file with your school's proxy certificate.")
+        self.ca_edit.setPlaceholderText("Optional, for a TLS-inspecting proxy")
+        self.ca_browse_button = self._widget(QToolButton(self), "caBundleBrowseButton",
+                                             "Choose CA bundle file")
+        self.ca_browse_button.setText("…")
+        self.ca_browse_button.clicked.connect(self._browse_ca_clicked)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_edit, 1)
+        ca_row.addWidget(self.ca_browse_button)
+        self.term_edit = self._widget(QLineEdit(self), "defaultTermEdit", "Default term",
+                                      "Optional: the term a full batch update uses by default, "
+                                      "e.g. sis_term_id:FA2026.")
+        self.stickiness_combo = self._widget(QComboBox(self), "defaultStickinessCombo",
+                                             "Default for changes made in Canvas")
+        for label, _ in STICKINESS_CHOICES:
+            self.stickiness_combo.addItem(label)
+
+        form = QFormLayout()
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("Canvas &address:", self.url_edit)
+        form.addRow("Root a&ccount id:", self.account_edit)
+        for text, row, buddy in (("Access &token:", token_row, self.token_edit),
+                                 ("CA &bundle:", ca_row, self.ca_edit)):
+            label = QLabel(text, self)
+            label.setBuddy(buddy)
+            form.addRow(label, row)
+        form.addRow("Default t&erm:", self.term_edit)
+        form.addRow("Changes made in Canvas:", self.stickiness_combo)
+
+        self.token_storage_label = self._widget(QLabel(self), "tokenStorageLabel", "Where the token is kept")
+        self.token_storage_label.setWordWrap(True)
+        self.keyring_notice = self._widget(QLabel(self), "keyringNoticeLabel", "Keyring notice")
+        self.keyring_notice.setWordWrap(True)
+        self.session_only_check = self._widget(
+            QCheckBox("Use the token for this session only (it is forgotten when the app quits)", self),
+            "sessionOnlyCheck", "Use the token for this session only")
+
+        self.save_button = self._widget(QPushButton("&Save", self), "saveProfileButton", "Save profile")
+        self.test_button = self._widget(QPushButton("Test &connection", self), "testConnectionButton",
+                                        "Test connection",
+                                        "Check the token, the root account and the SIS import permission.")
+        self.save_button.clicked.connect(self.save_clicked)
+        self.test_button.clicked.connect(self.test_clicked)
+        actions = QHBoxLayout()
+        actions.addWidget(self.test_button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+        self.status_label = self._widget(QLabel(self), "profileStatusLabel", "Status")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        right = QVBoxLayout()
+        right.addLayout(form)
+        right.addWidget(self.token_storage_label)
+        right.addWidget(self.keyring_notice)
+        right.addWidget(self.session_only_check)
+        right.addLayout(actions)
+        right.addWidget(self.status_label)
+        right.addStretch(1)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 3)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close = self.button_box.button(QDialogButtonBox.StandardButton.Close)
+        self._widget(close, "closeButton", "Close")
+        self.button_box.rejected.connect(self.reject)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.notice_label)
+        outer.addLayout(body, 1)
+        outer.addWidget(self.button_box)
+        self.resize(760, 440)
+
+    # ---- state --------------------------------------------------------------------
+    def _reload(self, select: str | None = None) -> None:
+        profiles = self.store.load()
+        if self.store.set_aside_notice:
+            self.notice_label.setText(self.store.set_aside_notice)
+            self.notice_label.show()
+        available = self.tokens.available()
+        self.keyring_notice.setVisible(not available)
+        self.session_only_check.setVisible(not available)
+        if not available:
+            self.keyring_notice.setText(self.tokens.describe())
+        self.profile_list.blockSignals(True)
+        self.profile_list.clear()
+        chosen = None
+        for p in profiles:
+            item = QListWidgetItem(p.name, self.profile_list)
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            if select and (p.id == select or p.name.casefold() == select.casefold()):
+                chosen = item
+        self.profile_list.blockSignals(False)
+        if chosen is None and self.profile_list.count():
+            chosen = self.profile_list.item(0)
+        if chosen is not None:
+            self.profile_list.setCurrentItem(chosen)
+            self._show_profile(chosen.data(Qt.ItemDataRole.UserRole))
+        else:
+            self.new_clicked()
+
+    def selected_profile_id(self) -> str | None:
+        """The id of the profile being edited (None while a new one is being entered)."""
+        return self._current_id
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _selection_changed(self, current: QListWidgetItem | None, _previous=None) -> None:
+        if current is not None:
+            self._show_profile(current.data(Qt.ItemDataRole.UserRole))
+
+    def _show_profile(self, profile_id: str) -> None:
+        try:
+            profile = self.store.get(profile_id)
+        except ProfileError as exc:
+            self._set_status(str(exc), error=True)
+            return
+        self._current_id = profile.id
+        self._current_defaults = dict(profile.defaults)
+        self.name_edit.setText(profile.name)
+        self.url_edit.setText(profile.url)
+        self.account_edit.setText(profile.account_id)
+        self.ca_edit.setText(profile.ca_bundle or "")
+        self.term_edit.setText(str(profile.defaults.get("batch_mode_term_id") or ""))
+        self.stickiness_combo.setCurrentIndex(self._stickiness_index(profile.defaults))
+        self.token_edit.clear()
+        where = self.tokens.where(profile.id)
+        has_token = where != "no token saved"
+        self.token_edit.setPlaceholderText("Saved — type a new token to replace it" if has_token
+                                           else "Paste the access token from Canvas")
+        self.token_storage_label.setText(f"Token: {where}.")
+        self.remove_button.setEnabled(True)
+        self._set_status("")
+
+    @Slot()
+    def new_clicked(self) -> None:
+        """Clear the form for a new profile."""
+        self._current_id = None
+        self._current_defaults = {}
+        for edit in (self.name_edit, self.url_edit, self.account_edit, self.token_edit,
+                     self.ca_edit, self.term_edit):
+            edit.clear()
+        self.stickiness_combo.setCurrentIndex(0)
+        self.token_edit.setPlaceholderText("Paste the access token from Canvas")
+        self.token_storage_label.setText(self.tokens.describe() if self.tokens.available() else "")
+        self.profile_list.blockSignals(True)
+        self.profile_list.setCurrentItem(None)
+        self.profile_list.clearSelection()
+        self.profile_list.blockSignals(False)
+        self.remove_button.setEnabled(False)
+        self._set_status("")
+        self.name_edit.setFocus()
+
+    @staticmethod
+    def _stickiness_index(defaults: dict[str, Any]) -> int:
+        chosen = {k: True for k in _MANAGED_DEFAULTS[1:] if defaults.get(k)}
+        if chosen.get("clear_sis_stickiness"):
+            chosen.pop("add_sis_stickiness", None)
+        for index, (_, values) in enumerate(STICKINESS_CHOICES):
+            if values == chosen:
+                return index
+        return 0
+
+    def _form_profile(self) -> Profile:
+        defaults = {k: v for k, v in self._current_defaults.items() if k not in _MANAGED_DEFAULTS}
+        term = self.term_edit.text().strip()
+        if term:
+            defaults["batch_mode_term_id"] = term
+        defaults.update(STICKINESS_CHOICES[self.stickiness_combo.currentIndex()][1])
+        profile = Profile.new(self.name_edit.text(), self.url_edit.text(), self.account_edit.text(),
+                              defaults=defaults, ca_bundle=self.ca_edit.text().strip() or None)
+        if self._current_id is not None:
+            profile.id = self._current_id
+            profile.extra = dict(self.store.get(self._current_id).extra)
+        return profile
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #b00020;" if error else "")
+
+    # ---- actions ------------------------------------------------------------------
+    @Slot()
+    def save_clicked(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        """Save the form (and the token, if one was typed). Returns True when saved."""
+        token = self.token_edit.text().strip()
+        is_new = self._current_id is None
+        try:
+            profile = self._form_profile()
+            profile = self.store.validate_new(profile) if is_new else checked(profile)
+            where = None
+            if token and self.tokens.available():
+                where = self.tokens.set(profile.id, token)
+            elif token and not self.session_only_check.isChecked():
+                self._set_status("Nothing was saved: " + self.tokens.describe()
+                                 + " Tick 'Use the token for this session only' to go on.", error=True)
+                return False
+            try:
+                profile = self.store.add(profile) if is_new else self.store.update(profile)
+            except BaseException:
+                if where and is_new:
+                    self.tokens.delete(profile.id)
+                raise
+            if token and where is None:
+                where = self.tokens.set_session(profile.id, token)
+        except (ProfileError, KeyringUnavailable, ValueError) as exc:
+            self._set_status(str(exc), error=True)
+            return False
+        except OSError as exc:
+            self._set_status(f"The profiles file could not be written ({exc.strerror or exc}).", error=True)
+            return False
+        self._reload(profile.id)
+        self._set_status(f"Saved '{profile.name}'." + (f" Token {where}." if where else ""))
+        self.profilesChanged.emit()
+        return True
+
+    def confirm_removal(self, name: str) -> bool:
+        """Ask before removing (replaced in tests)."""
+        answer = QMessageBox.question(self, "Remove profile",
+                                      f"Remove the profile '{name}' and its saved token?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def remove_clicked(self) -> None:
+        if self._current_id is None:
+            return
+        name = self.name_edit.text().strip() or "this profile"
+        if not self.confirm_removal(name):
+            return
+        try:
+            self.tokens.delete(self._current_id)
+            removed = self.store.remove(self._current_id)
+        except (ProfileError, KeyringUnavailable) as exc:
+            self._set_status(str(exc), error=True)
+            return
+        self._reload()
+        self._set_status(f"Removed '{removed.name}' and its token.")
+        self.profilesChanged.emit()
+
+    @Slot()
+    def test_clicked(self) -> None:
+        """Test the connection with what the form holds (the typed token, else the saved one)."""
+        if self._test_task is not None:
+            return
+        try:
+            profile = checked(self._form_profile())
+            token = self.token_edit.text().strip() or (
+                self.tokens.get(self._current_id) if self._current_id else None)
+        except (ProfileError, KeyringUnavailable, ValueError) as exc:
+            self._set_status(str(exc), error=True)
+            return
+        if not token:
+            self._set_status("Enter the access token first.", error=True)
+            return
+        task = tasks.CallTask(_check_profile, profile, token, self._client_factory)
+        task.finished.connect(self._test_finished)
+        task.failed.connect(self._test_failed)
+        self._test_task = task
+        self.test_button.setEnabled(False)
+        self._set_status(TESTING_TEXT)
+        tasks.start(task)
+
+    @Slot(object)
+    def _test_finished(self, failures: list[str]) -> None:
+        self._test_task = None
+        self.test_button.setEnabled(True)
+        self._set_status("\n".join(failures) if failures else WORKS_TEXT, error=bool(failures))
+        self.connectionTested.emit(list(failures))
+
+    @Slot(str)
+    def _test_failed(self, sentence: str) -> None:
+        self._test_finished([sentence])
+
+    @Slot(bool)
+    def _show_token_toggled(self, shown: bool) -> None:
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.show_token_button.setText("Hide" if shown else "Show")
+        self.show_token_button.setAccessibleName("Hide token" if shown else "Show token")
+
+    @Slot()
+    def _browse_ca_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose CA bundle", "",
+                                              "Certificates (*.pem *.crt *.cer);;All files (*)")
+        if path:
+            self.ca_edit.setText(path)
+
+    @Slot()
+    def export_requested(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "sis-desktop-profiles.json",
+                                              "JSON (*.json)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> bool:
+        try:
+            count = self.store.export_to(path)
+        except (ProfileError, OSError) as exc:
+            self._set_status(f"Could not export: {exc}", error=True)
+            return False
+        self._set_status(f"Exported {count} profile(s) to {path} (without tokens).")
+        return True
+
+    @Slot()
+    def import_requested(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "JSON (*.json)")
+        if path:
+            self.import_from(path)
+
+    def import_from(self, path: str) -> bool:
+        try:
+            added, skipped = self.store.import_from(path)
+        except ProfileError as exc:
+            self._set_status(str(exc), error=True)
+            return False
+        self._reload(added[0].id if added else self._current_id)
+        text = f"Imported {len(added)} profile(s); add each one's token to use it."
+        self._set_status(" ".join([text, *skipped]), error=bool(skipped) and not added)
+        if added:
+            self.profilesChanged.emit()
+        return bool(added)
