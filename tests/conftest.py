@@ -19,3 +19,16 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("SIS_DESKTOP_LOG_DIR", str(dirs["logs"]))
     monkeypatch.delenv("CANVAS_API_TOKEN", raising=False)
     return dirs
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A running local Canvas stand-in (sis_desktop.sandbox.Sandbox) so fast that small
+    imports finish well under a second; `sandbox.client()` gives a CanvasClient for it."""
+    from sis_desktop.sandbox import Sandbox
+
+    server = Sandbox(speed=1000.0, data_dir=tmp_path / "sandbox").start()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -1,0 +1,557 @@
+"""The Canvas API routes the sandbox answers, with Canvas's status codes and bodies."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from .body import BodyReader, MultipartError, Truncated, header_params, parse_multipart
+from .records import STATES, UNFINISHED, ImportRecord, ProgressRecord, default_options
+from .world import ACCOUNTS, ROOT_ACCOUNT_ID, account_json
+
+if TYPE_CHECKING:
+    from .server import Sandbox
+
+JSON_TYPE = "application/json; charset=utf-8"
+NOT_FOUND = {"errors": [{"message": "The specified resource does not exist."}]}
+NOT_ROOT = {"errors": ["SIS imports can only be executed on root accounts"]}
+NOT_ENABLED = {"errors": ["SIS imports are not enabled for this account"]}
+NO_CREDENTIALS = {"status": "unauthenticated", "errors": [{"message": "user authorization required"}]}
+INVALID_TOKEN = {"errors": [{"message": "Invalid access token."}]}
+REVOKED_TOKEN = {"errors": [{"message": "Revoked access token."}]}
+WWW_AUTH = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
+DROP_STATUSES = ("deleted", "completed", "inactive", "deleted_last_completed")
+USER_REMOVE_STATUSES = ("deleted", "suspended")
+TRUE_WORDS = ("yes", "y", "true", "t", "on", "1")
+FALSE_WORDS = ("no", "n", "false", "f", "off", "0")
+MAX_SMALL_BODY = 1024 * 1024
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, json.dumps(obj, separators=(",", ":")).encode(), JSON_TYPE,
+                    dict(headers or {}))
+
+
+def error_500(sandbox: "Sandbox") -> Response:
+    return json_response(500, {"errors": [{"message": "An error occurred.",
+                                           "error_code": "internal_server_error"}],
+                               "error_report_id": sandbox.next_report_number()})
+
+
+def bad_request(sandbox: "Sandbox") -> Response:
+    """A body Rails cannot parse (truncated multipart, …): Canvas's generic error JSON.
+    The exact body Canvas sends here is unconfirmed."""
+    return json_response(400, {"errors": [{"message": "An error occurred.",
+                                           "error_code": "bad_request"}],
+                               "error_report_id": sandbox.next_report_number()})
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: Any  # email.message.Message (case-insensitive get)
+    body: BodyReader
+    form: list[tuple[str, str]] = field(default_factory=list)
+
+    def params(self) -> list[tuple[str, str]]:
+        return self.query + self.form
+
+    def get(self, name: str) -> str | None:
+        """Rails-style: a body parameter wins over the same query parameter."""
+        for key, value in reversed(self.params()):
+            if key == name:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        return [v for k, v in self.params() if k == name]
+
+    def has(self, name: str) -> bool:
+        return any(k == name for k, _ in self.params())
+
+
+def to_bool(value: str | None) -> bool:
+    """Canvas's value_to_boolean."""
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    match = re.match(r"[+-]?\d+", text)
+    return bool(match and int(match.group()) != 0)
+
+
+def to_int(value: str | None) -> int | None:
+    match = re.match(r"\s*[+-]?\d+", value or "")
+    return int(match.group()) if match else None
+
+
+# ---------------------------------------------------------------- routing
+
+_ACC = r"/api/v1/accounts/(?P<account>[^/]+)"
+_ROUTES: list[tuple[str, re.Pattern[str], Any]] = []
+
+
+def route(method: str, pattern: str):
+    def register(func):
+        _ROUTES.append((method, re.compile(f"^{pattern}$"), func))
+        return func
+    return register
+
+
+def dispatch(sandbox: "Sandbox", req: Request) -> Response:
+    path = req.path[:-5] if req.path.endswith(".json") else req.path
+    path = path.rstrip("/") or "/"
+    for method, pattern, handler in _ROUTES:
+        match = pattern.match(path)
+        if match and method == req.method:
+            break
+    else:
+        _read_small_body(req)
+        if req.method == "GET" and path == "/":
+            return Response(200, b"Canvas SIS sandbox\n", "text/plain; charset=utf-8")
+        return json_response(404, NOT_FOUND)
+    if handler in (download_file, create_import):  # they read the body and check access
+        return handler(sandbox, req, match.groupdict())
+    _read_small_body(req)
+    denied = authenticate(sandbox, req)
+    if denied is not None:
+        return denied
+    response = handler(sandbox, req, match.groupdict())
+    response.headers.update(sandbox.rate_headers())
+    return response
+
+
+def authenticate(sandbox: "Sandbox", req: Request) -> Response | None:
+    auth = req.headers.get("Authorization") or ""
+    scheme, _, value = auth.strip().partition(" ")
+    token = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    if token is None:
+        token = req.get("access_token")
+    if not token:
+        return json_response(401, NO_CREDENTIALS, WWW_AUTH)
+    if token != sandbox.token:
+        return json_response(401, INVALID_TOKEN, WWW_AUTH)
+    return None
+
+
+def _read_small_body(req: Request) -> None:
+    """Form or JSON parameters of a non-upload request (PUT restore_states, …)."""
+    content_type, _ = header_params(req.headers.get("Content-Type") or "")
+    data = b""
+    try:
+        while len(data) <= MAX_SMALL_BODY:
+            chunk = req.body.read()
+            if not chunk:
+                break
+            data += chunk
+    except Truncated:
+        return
+    req.body.drain()
+    if content_type == "application/x-www-form-urlencoded":
+        from urllib.parse import parse_qsl
+        req.form = parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True)
+    elif content_type == "application/json" and data.strip():
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            return
+        if isinstance(obj, dict):
+            req.form = [(str(k), v if isinstance(v, str) else json.dumps(v))
+                        for k, v in obj.items() if not isinstance(v, (list, dict))]
+
+
+def sis_account(sandbox: "Sandbox", ref: str) -> tuple[int | None, Response | None]:
+    """The account checks that come before every SIS route (reference §0)."""
+    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
+    if account_id not in ACCOUNTS:
+        return None, json_response(404, NOT_FOUND)
+    if ACCOUNTS[account_id]["root"] is not None:
+        return None, json_response(400, NOT_ROOT)
+    if not ACCOUNTS[account_id]["sis"]:
+        return None, json_response(403, NOT_ENABLED)
+    return account_id, None
+
+
+# ---------------------------------------------------------------- simple resources
+
+@route("GET", r"/api/v1/users/self")
+def user_self(sandbox, req, args):
+    from .records import SANDBOX_USER
+    user = dict(SANDBOX_USER)
+    user.update(avatar_url=None, locale=None, effective_locale="en", permissions={})
+    return json_response(200, user)
+
+
+@route("GET", _ACC)
+def get_account(sandbox, req, args):
+    ref = args["account"]
+    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
+    if account_id not in ACCOUNTS:
+        return json_response(404, NOT_FOUND)
+    return json_response(200, account_json(account_id))
+
+
+@route("GET", _ACC + r"/terms")
+def list_terms(sandbox, req, args):
+    ref = args["account"]
+    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
+    if account_id not in ACCOUNTS:
+        return json_response(404, NOT_FOUND)
+    if ACCOUNTS[account_id]["root"] is not None:  # Canvas: terms belong to root accounts
+        return json_response(404, NOT_FOUND)
+    with sandbox.lock:
+        terms = sandbox.world.term_list() if account_id == ROOT_ACCOUNT_ID else [
+            {"id": 100 + account_id, "name": "Default Term", "start_at": None, "end_at": None,
+             "created_at": "2026-01-05T09:00:00Z", "workflow_state": "active",
+             "grading_period_group_id": None, "sis_term_id": None, "sis_import_id": None}]
+    items, headers = paginate(sandbox, req, terms, with_last=True)
+    return json_response(200, {"enrollment_terms": items}, headers)
+
+
+@route("GET", r"/api/v1/progress/(?P<id>\d+)")
+def get_progress(sandbox, req, args):
+    with sandbox.lock:
+        progress = sandbox.progresses.get(int(args["id"]))
+        if progress is None:
+            return json_response(404, NOT_FOUND)
+        return json_response(200, progress.to_json(sandbox.url))
+
+
+@route("GET", r"/files/(?P<id>\d+)/download")
+def download_file(sandbox, req, args):
+    _read_small_body(req)
+    with sandbox.lock:
+        stored = sandbox.files.get(int(args["id"]))
+    verifier = req.get("verifier")
+    if stored is None or (verifier != stored.verifier and authenticate(sandbox, req) is not None):
+        return json_response(404 if stored is None else 401,
+                             NOT_FOUND if stored is None else NO_CREDENTIALS,
+                             None if stored is None else WWW_AUTH)
+    name = stored.display_name.replace('"', "")
+    return Response(200, stored.path.read_bytes(), "text/csv",
+                    {"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# ---------------------------------------------------------------- pagination
+
+def paginate(sandbox: "Sandbox", req: Request, items: list, *, with_last: bool
+             ) -> tuple[list, dict[str, str]]:
+    per_page = to_int(req.get("per_page")) or 10
+    per_page = max(1, min(100, per_page))
+    page = max(1, to_int(req.get("page")) or 1)
+    start = (page - 1) * per_page
+    chunk = items[start:start + per_page]
+    kept = [(k, v) for k, v in req.query if k not in ("page", "per_page", "access_token", "api_key")]
+    base = sandbox.url + req.path
+
+    def link(n: int, rel: str) -> str:
+        query = urlencode(kept + [("page", str(n)), ("per_page", str(per_page))])
+        return f'<{base}?{query}>; rel="{rel}"'
+
+    last = max(1, -(-len(items) // per_page))
+    links = [link(page, "current")]
+    if start + per_page < len(items):
+        links.append(link(page + 1, "next"))
+    if page > 1:
+        links.append(link(page - 1, "prev"))
+    links.append(link(1, "first"))
+    if with_last:
+        links.append(link(last, "last"))
+    return chunk, {"Link": ",".join(links)}
+
+
+# ---------------------------------------------------------------- SIS imports
+
+@route("GET", _ACC + r"/sis_imports")
+def list_imports(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    since, before = _time(req.get("created_since")), _time(req.get("created_before"))
+    states = [s for s in req.get_all("workflow_state[]") + req.get_all("workflow_state")
+              if s in STATES]
+    with sandbox.lock:
+        records = [r for r in sandbox.imports.values() if r.account_id == account_id]
+        records = [r for r in records
+                   if (since is None or r.created_at > since)
+                   and (before is None or r.created_at < before)
+                   and (not states or r.workflow_state in states)]
+        records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        items, headers = paginate(sandbox, req, records, with_last=False)
+        body = {"sis_imports": [r.to_json(sandbox.url) for r in items]}
+    return json_response(200, body, headers)
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@route("GET", _ACC + r"/sis_imports/importing")
+def importing(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        records = [r for r in sandbox.imports.values() if r.account_id == account_id
+                   and r.workflow_state in ("importing", "cleanup_batch")]
+        records.sort(key=lambda r: r.id)
+        return json_response(200, {"sis_imports": [r.to_json(sandbox.url) for r in records]})
+
+
+@route("GET", _ACC + r"/sis_imports/(?P<id>\d+)")
+def show_import(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        record = sandbox.imports.get(int(args["id"]))
+        if record is None or record.account_id != account_id:
+            return json_response(404, NOT_FOUND)
+        return json_response(200, record.to_json(sandbox.url))
+
+
+@route("PUT", _ACC + r"/sis_imports/(?P<id>\d+)/abort")
+def abort_import(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        record = sandbox.imports.get(int(args["id"]))
+        if record is None or record.account_id != account_id or \
+                record.workflow_state not in UNFINISHED:
+            return json_response(404, NOT_FOUND)
+        record.workflow_state = "aborted"
+        record.touch()
+        body = record.to_json(sandbox.url)
+    sandbox.wake_worker()
+    return json_response(200, body)
+
+
+@route("PUT", _ACC + r"/sis_imports/abort_all_pending")
+def abort_all_pending(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        for record in sandbox.imports.values():
+            if record.account_id == account_id and \
+                    record.workflow_state in ("initializing", "created"):
+                record.workflow_state, record.progress = "aborted", 100
+                record.touch()
+    return json_response(200, {"aborted": True})
+
+
+@route("PUT", _ACC + r"/sis_imports/(?P<id>\d+)/restore_states")
+def restore_states(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    undelete, unconclude = to_bool(req.get("undelete_only")), to_bool(req.get("unconclude_only"))
+    batch_only = to_bool(req.get("batch_mode"))
+    with sandbox.lock:
+        record = sandbox.imports.get(int(args["id"]))
+        if record is None or record.account_id != account_id:
+            return json_response(404, NOT_FOUND)
+        if undelete and unconclude:
+            return Response(400, b"cannot set both undelete_only and unconclude_only")
+        progress = ProgressRecord(sandbox.next_id("progress"), record.id)
+        sandbox.progresses[progress.id] = progress
+        sandbox.queue_restore(record, progress, batch_only=batch_only, undelete_only=undelete,
+                              unconclude_only=unconclude)
+        return json_response(200, progress.to_json(sandbox.url))
+
+
+@route("GET", _ACC + r"/sis_imports/(?P<id>\d+)/errors")
+def import_errors(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        record = sandbox.imports.get(int(args["id"]))
+        if record is None or record.account_id != account_id:
+            return json_response(404, NOT_FOUND)
+        rows = list(record.errors)
+    return _error_rows(sandbox, req, rows)
+
+
+@route("GET", _ACC + r"/sis_import_errors")
+def account_errors(sandbox, req, args):
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        rows = [e for r in sandbox.imports.values() if r.account_id == account_id
+                for e in r.errors]
+    return _error_rows(sandbox, req, rows)
+
+
+def _error_rows(sandbox, req, rows) -> Response:
+    if to_bool(req.get("failure")):
+        rows = [e for e in rows if e.failure]
+    rows.sort(key=lambda e: e.id, reverse=True)
+    items, headers = paginate(sandbox, req, rows, with_last=True)
+    return json_response(200, {"sis_import_errors": [e.to_json() for e in items]}, headers)
+
+
+# ---------------------------------------------------------------- create
+
+RAW_EXTENSIONS = {"application/zip": "zip", "text/xml": "xml", "text/plain": "csv",
+                  "text/csv": "csv"}
+
+
+@route("POST", _ACC + r"/sis_imports")
+def create_import(sandbox: "Sandbox", req: Request, args) -> Response:
+    """Reads the whole body first (as Rails does), then validates in Canvas's order."""
+    content_type = req.headers.get("Content-Type") or ""
+    media, ct_params = header_params(content_type)
+    incoming = Path(tempfile.mkdtemp(prefix="upload-", dir=sandbox.uploads_dir()))
+    try:
+        upload_path, upload_name, bad = _receive(sandbox, req, media, ct_params, incoming)
+        if bad is not None:
+            return bad
+        denied = authenticate(sandbox, req)
+        if denied is not None:
+            return denied
+        response = _create(sandbox, req, args, media, ct_params, upload_path, upload_name)
+        response.headers.update(sandbox.rate_headers())
+        return response
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+
+
+def _receive(sandbox, req, media, ct_params, folder: Path):
+    """Store the upload in `folder`. Returns (path or None, name, error response or None)."""
+    if media.startswith("multipart/form-data"):
+        try:
+            form = parse_multipart(req.body, ct_params.get("boundary", ""), folder)
+        except MultipartError:
+            req.body.drain()
+            return None, None, bad_request(sandbox)
+        req.form = [(k, v) for k, values in form.fields.items() for v in values]
+        attachment = form.files.get("attachment")
+        if attachment is None:
+            return None, None, None
+        return attachment.path, attachment.filename, None
+    path = folder / "raw_body"
+    try:
+        req.body.save(path)
+    except Truncated:
+        return None, None, bad_request(sandbox)
+    return path, None, None
+
+
+def _create(sandbox, req, args, media, ct_params, upload_path, upload_name) -> Response:
+    account_id, denied = sis_account(sandbox, args["account"])
+    if denied:
+        return denied
+    if (req.get("import_type") or "instructure_csv") != "instructure_csv":
+        return error_500(sandbox)
+    multipart = media.startswith("multipart/form-data")
+    if multipart and upload_path is None:
+        return json_response(400, {"error": True, "error_message": "Missing attachment"})
+    if not multipart:
+        extension = req.get("extension")
+        if extension:
+            upload_name = f"sis_import.{extension}"
+        else:
+            charset = ct_params.get("charset")
+            if charset is not None and charset.lower() != "utf-8":
+                return json_response(400, {"error": "Invalid content type, UTF-8 required"})
+            upload_name = f"sis_import.{RAW_EXTENSIONS.get(media, 'zip')}"
+    options = default_options()
+    with sandbox.lock:
+        batch_term = None
+        multi_term = req.has("multi_term_batch_mode")
+        if to_bool(req.get("batch_mode")) and not multi_term:
+            term_ref = (req.get("batch_mode_term_id") or "").strip()
+            if not term_ref:
+                return json_response(400, {"message": "Batch mode specified, but the given "
+                                                      "batch_mode_term_id cannot be found."})
+            batch_term = sandbox.world.find_term(term_ref)
+            if batch_term is None:
+                return json_response(404, NOT_FOUND)
+            options.update(batch_mode=True, batch_mode_term_id=batch_term["id"])
+        record = ImportRecord(sandbox.next_id("import"), account_id, None, options)
+        sandbox.imports[record.id] = record
+    stored = sandbox.store_upload(record.id, upload_path, upload_name)
+    with sandbox.lock:
+        record.upload = stored
+        problem = _late_options(req, record, multi_term)
+        if problem is not None:
+            return json_response(400, {"message": problem})  # record stays `initializing`
+        record.workflow_state = "created"
+        record.touch()
+        body = record.to_json(sandbox.url)
+    sandbox.wake_worker()
+    return json_response(200, body)
+
+
+def _late_options(req: Request, record: ImportRecord, multi_term: bool) -> str | None:
+    """Options Canvas checks after the batch was saved; a problem leaves it initializing."""
+    opts = record.options
+    threshold = to_int(req.get("change_threshold"))
+    if threshold is not None:
+        opts["change_threshold"] = threshold
+    if multi_term:
+        opts["batch_mode"] = True
+        opts["multi_term_batch_mode"] = to_bool(req.get("multi_term_batch_mode"))
+        if threshold is None:
+            return "change_threshold is required to use multi term_batch mode."
+    opts["skip_deletes"] = to_bool(req.get("skip_deletes"))
+    if to_bool(req.get("override_sis_stickiness")):
+        opts["override_sis_stickiness"] = True
+        if to_bool(req.get("add_sis_stickiness")):
+            opts["add_sis_stickiness"] = True
+        if to_bool(req.get("clear_sis_stickiness")):
+            opts["clear_sis_stickiness"] = True
+    opts["update_sis_id_if_login_claimed"] = to_bool(req.get("update_sis_id_if_login_claimed"))
+    identifier = req.get("diffing_data_set_identifier")
+    if identifier:
+        opts["diffing_data_set_identifier"] = identifier
+        opts["diffing_remaster"] = to_bool(req.get("diffing_remaster_data_set"))
+        opts["diffing_threshold_exceeded"] = False
+    drop = req.get("diffing_drop_status")
+    if drop is not None:
+        if drop not in DROP_STATUSES:
+            return "Invalid diffing_drop_status"
+        opts["diffing_drop_status"] = drop
+    remove = req.get("diffing_user_remove_status")
+    if remove is not None:
+        if remove not in USER_REMOVE_STATUSES:
+            return "Invalid diffing_user_remove_status"
+        opts["diffing_user_remove_status"] = remove
+    batch_drop = req.get("batch_mode_enrollment_drop_status")
+    if batch_drop is not None:
+        if batch_drop not in DROP_STATUSES:
+            return "Invalid batch_mode_enrollment_drop_status"
+        record.batch_enrollment_drop_status = batch_drop
+    rows = to_int(req.get("diff_row_count_threshold"))
+    if rows is not None and rows > 0:
+        opts["diff_row_count_threshold"] = rows
+    return None
+
