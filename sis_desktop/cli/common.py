@@ -1,0 +1,123 @@
+"""What the CLI commands share: building a client from the global flags, and progress lines."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TextIO
+
+from sis_desktop.cli.main import UsageError
+from sis_desktop.core.canvas.client import CanvasClient
+from sis_desktop.core.canvas.errors import InsecureURL
+from sis_desktop.core.canvas.models import SisImport
+from sis_desktop.core.canvas.urls import normalize_base_url
+
+TOKEN_ENV = "CANVAS_API_TOKEN"
+
+
+def client_from_args(args: argparse.Namespace) -> CanvasClient:
+    """A client for `--url/--account/--profile` and CANVAS_API_TOKEN (env wins for the token;
+    --url and --account override the profile's). Missing pieces or an insecure address are
+    UsageErrors: nothing is sent."""
+    url, account = getattr(args, "url", None), getattr(args, "account", None)
+    token = os.environ.get(TOKEN_ENV) or None
+    profile = getattr(args, "profile", None)
+    ca_bundle = None
+    if profile:
+        from sis_desktop.core.profiles import ProfileStore, connection_for
+        try:
+            p_url, p_account, p_token = connection_for(profile, token_required=token is None)
+            ca_bundle = ProfileStore().get(profile).ca_bundle
+        except (LookupError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        url, account, token = url or p_url, account or p_account, token or p_token
+    if not url:
+        raise UsageError("No Canvas address: give --url https://school.instructure.com or "
+                         "--profile NAME.")
+    if account is None or str(account).strip() == "":
+        raise UsageError("No account id: give --account ID (the root account, often 1) or "
+                         "--profile NAME.")
+    try:
+        url = normalize_base_url(url)
+    except InsecureURL as exc:
+        raise UsageError(str(exc)) from None
+    if not token:
+        raise UsageError(f"No access token: set the {TOKEN_ENV} environment variable or save a "
+                         "token in the profile (sis-desktop-cli profiles).")
+    return CanvasClient(url, token, account, ca_bundle=ca_bundle)
+
+
+def is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def human_bytes(n: float) -> str:
+    if n < 1000:
+        return f"{n:.0f} B"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1000
+        if n < 1000 or unit == "GB":
+            break
+    return f"{n:.1f} {unit}"
+
+
+class TransferBar:
+    """`[#####-----]  42%  120.0 MB of 285.3 MB  45.2 MB/s` on one redrawn stderr line."""
+
+    WIDTH = 28
+
+    def __init__(self, stream: TextIO = sys.stderr, label: str = "Uploading"):
+        self.stream, self.label = stream, label
+        self.started = time.monotonic()
+        self._drawn = 0.0
+        self._shown = False
+
+    def update(self, sent: int, total: int) -> None:
+        now = time.monotonic()
+        if sent < total and now - self._drawn < 0.1:
+            return
+        self._drawn = now
+        share = sent / total if total else 1.0
+        filled = int(share * self.WIDTH)
+        rate = sent / max(now - self.started, 1e-6)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+                          f"{share * 100:3.0f}%  {human_bytes(sent)} of {human_bytes(total)}  "
+                          f"{human_bytes(rate)}/s ")
+        self.stream.flush()
+        self._shown = True
+
+    def finish(self) -> None:
+        if self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._shown = False
+
+
+class StatusLine:
+    """State and percent while waiting: redrawn in place on a TTY, one line per change else."""
+
+    def __init__(self, stream: TextIO = sys.stderr):
+        self.stream = stream
+        self.tty = is_tty(stream)
+        self._last: tuple | None = None
+
+    def update(self, sis_import: SisImport) -> None:
+        key = (sis_import.workflow_state, sis_import.progress)
+        if key == self._last:
+            return
+        self._last = key
+        text = f"Import {sis_import.id}: {sis_import.workflow_state.label}, {sis_import.progress}%"
+        if self.tty:
+            self.stream.write(f"\r{text:<78}")
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self._last is not None:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,336 @@
+"""CLI commands for SIS imports: import, status, list, abort, errors, restore."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sis_desktop.cli.common import StatusLine, TransferBar, client_from_args, is_tty
+from sis_desktop.cli.main import EXIT_FAILED, EXIT_OK, UsageError
+from sis_desktop.core.canvas.client import CanvasClient
+from sis_desktop.core.canvas.errors import AmbiguousUpload
+from sis_desktop.core.canvas.models import SisImport, WorkflowState
+from sis_desktop.core.canvas.options import ImportOptions
+from sis_desktop.core.canvas.upload import sha256_file
+
+STATES = [s.value for s in WorkflowState if s is not WorkflowState.UNKNOWN]
+MAX_FINDINGS_SHOWN = 50  # before an upload; `validate` shows every one
+FAILED_STATES = (WorkflowState.FAILED, WorkflowState.FAILED_WITH_MESSAGES, WorkflowState.ABORTED)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="upload CSV or zip files as one SIS import",
+                       description="Check the files, upload them as one SIS import, and "
+                                   "optionally wait for Canvas to finish it.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".csv or .zip file(s); several CSVs are zipped together")
+    g = p.add_argument_group("Canvas import options")
+    g.add_argument("--import-type", default="instructure_csv", metavar="T")
+    g.add_argument("--batch-mode", action="store_true", help="full batch update of one term (deletes what is missing)")
+    g.add_argument("--batch-term-id", metavar="ID", help="term of the batch (Canvas id or sis_term_id:X)")
+    g.add_argument("--multi-term-batch-mode", action="store_true", help="batch mode over every term in terms.csv")
+    g.add_argument("--change-threshold", type=int, metavar="N", help="percent of deletions above which Canvas stops")
+    g.add_argument("--batch-mode-enrollment-drop-status", metavar="S", help="deleted, completed or inactive")
+    g.add_argument("--skip-deletes", action="store_true", help="skip rows whose status is deleted")
+    g.add_argument("--override-sis-stickiness", action="store_true", help="overwrite changes made in the Canvas UI")
+    g.add_argument("--add-sis-stickiness", action="store_true", help="treat this import's changes as UI changes")
+    g.add_argument("--clear-sis-stickiness", action="store_true", help="clear the UI-changed state of touched fields")
+    g.add_argument("--update-sis-id-if-login-claimed", action="store_true")
+    g.add_argument("--diffing-data-set-identifier", metavar="ID", help="diff against the last import of this data set")
+    g.add_argument("--diffing-remaster-data-set", action="store_true")
+    g.add_argument("--diffing-drop-status", metavar="S", help="deleted, completed, inactive or deleted_last_completed")
+    g.add_argument("--diffing-user-remove-status", metavar="S", help="deleted or suspended")
+    g.add_argument("--diff-row-count-threshold", type=int, metavar="N")
+    p.add_argument("--raw", action="store_true", help="send the file as the raw body instead of multipart")
+    p.add_argument("--no-validate", action="store_true", help="skip the pre-flight check of the files")
+    p.add_argument("--force", action="store_true", help="upload even when the pre-flight check finds errors")
+    p.add_argument("--wait", action="store_true", help="follow the import until Canvas finishes it")
+    p.add_argument("--json", action="store_true", help="print only Canvas's import object as JSON")
+    p.set_defaults(func=import_command)
+
+    p = sub.add_parser("status", help="show one import")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--wait", action="store_true", help="follow it until it finishes")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=status_command)
+
+    p = sub.add_parser("list", help="list recent imports, newest first")
+    p.add_argument("--state", action="append", choices=STATES, metavar="S",
+                   help=f"only this state (repeatable): {', '.join(STATES)}")
+    p.add_argument("--since", metavar="ISO", help="created after this time, e.g. 2025-01-31T08:00:00Z")
+    p.add_argument("--before", metavar="ISO", help="created before this time")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N imports (default 20)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=list_command)
+
+    p = sub.add_parser("abort", help="abort one unfinished import, or all queued ones")
+    p.add_argument("id", nargs="?", metavar="ID")
+    p.add_argument("--all-pending", action="store_true", help="abort every import not yet started")
+    p.set_defaults(func=abort_command)
+
+    p = sub.add_parser("errors", help="all error rows of an import, as CSV")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=errors_command)
+
+    p = sub.add_parser("restore", help="undo the state changes of an import")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--batch-mode", action="store_true", help="only what batch mode deleted")
+    p.add_argument("--undelete-only", action="store_true", help="only undo deletions")
+    p.add_argument("--unconclude-only", action="store_true", help="only undo concluded enrollments")
+    p.set_defaults(func=restore_command)
+
+
+# ---- import -------------------------------------------------------------------------------
+def options_from_args(args: argparse.Namespace) -> ImportOptions:
+    """The flags as ImportOptions; a UsageError naming every broken rule."""
+    options = ImportOptions(
+        import_type=args.import_type, batch_mode=args.batch_mode,
+        batch_mode_term_id=args.batch_term_id, multi_term_batch_mode=args.multi_term_batch_mode,
+        change_threshold=args.change_threshold, skip_deletes=args.skip_deletes,
+        batch_mode_enrollment_drop_status=args.batch_mode_enrollment_drop_status,
+        override_sis_stickiness=args.override_sis_stickiness,
+        add_sis_stickiness=args.add_sis_stickiness, clear_sis_stickiness=args.clear_sis_stickiness,
+        update_sis_id_if_login_claimed=args.update_sis_id_if_login_claimed,
+        diffing_data_set_identifier=args.diffing_data_set_identifier,
+        diffing_remaster_data_set=args.diffing_remaster_data_set,
+        diffing_drop_status=args.diffing_drop_status,
+        diffing_user_remove_status=args.diffing_user_remove_status,
+        diff_row_count_threshold=args.diff_row_count_threshold)
+    problems = options.problems()
+    if problems:
+        raise UsageError(" ".join(problems))
+    return options
+
+
+def check_paths(raw_paths: list[str]) -> list[Path]:
+    paths = [Path(p) for p in raw_paths]
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"'{path}' does not exist or is not a file.")
+        if path.suffix.lower() not in (".csv", ".zip"):
+            raise UsageError(f"'{path}' is neither a .csv nor a .zip file; Canvas only imports those.")
+    if len(paths) > 1 and any(p.suffix.lower() == ".zip" for p in paths):
+        raise UsageError("A zip file must be sent on its own; several files can be sent "
+                         "together only when they are all CSV files.")
+    return paths
+
+
+def validate(paths: list[Path], *, force: bool) -> None:
+    """Pre-flight check: print findings to stderr; errors stop the upload unless --force."""
+    from sis_desktop.core.sis_csv import UnreadablePath, validate_paths
+
+    try:
+        report = validate_paths(paths)
+    except UnreadablePath as exc:
+        raise UsageError(str(exc)) from None
+    findings = [*report.errors, *report.warnings, *report.notices]
+    for finding in findings[:MAX_FINDINGS_SHOWN]:
+        where = finding.file or ""
+        if finding.row:
+            where += f", row {finding.row}"
+        prefix = f"{finding.severity}: {where}: " if where else f"{finding.severity}: "
+        message = finding.message if len(finding.message) <= 300 else finding.message[:300] + "…"
+        print(prefix + message, file=sys.stderr)
+    if len(findings) > MAX_FINDINGS_SHOWN:
+        print(f"… and {len(findings) - MAX_FINDINGS_SHOWN:,} more; 'sis-desktop-cli validate' "
+              "lists them all.", file=sys.stderr)
+    if report.errors and not force:
+        count = len(report.errors)
+        raise UsageError(f"The pre-flight check found {count} error{'s' if count != 1 else ''}; "
+                         "fix the files, or pass --force to upload anyway.")
+
+
+def import_command(args: argparse.Namespace) -> int:
+    paths = check_paths(args.paths)
+    options = options_from_args(args)
+    client = client_from_args(args)
+    if not args.no_validate:
+        validate(paths, force=args.force)
+    try:
+        files = [{"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)} for p in paths]
+    except OSError as exc:
+        raise UsageError(f"Could not read '{exc.filename}': {exc.strerror}.") from None
+    bar = TransferBar(sys.stderr) if not args.json and is_tty(sys.stderr) else None
+    try:
+        sis_import = client.create_import(paths, options, raw=args.raw,
+                                          on_progress=bar.update if bar else None)
+    except AmbiguousUpload as exc:
+        if exc.found is None:
+            raise
+        print(f"sis-desktop-cli: {exc}", file=sys.stderr)
+        sis_import = exc.found
+    finally:
+        if bar:
+            bar.finish()
+    history = HistoryLog(client)
+    history.created(profile=args.profile, sis_import=sis_import, files=files,
+                    options=options.to_dict())
+    if not args.json:
+        print(f"Import {sis_import.id} created: {sis_import.workflow_state.label}.")
+    if args.wait:
+        sis_import = follow(client, sis_import.id, history=history, quiet=args.json)
+    return _finish(sis_import, args.json, waited=args.wait)
+
+
+# ---- status / list --------------------------------------------------------------------------
+def status_command(args: argparse.Namespace) -> int:
+    client = client_from_args(args)
+    history = HistoryLog(client)
+    if args.wait:
+        sis_import = follow(client, args.id, history=history, quiet=args.json)
+    else:
+        sis_import = client.get_import(args.id)
+        history.update(sis_import)
+    return _finish(sis_import, args.json, waited=sis_import.is_terminal)
+
+
+def list_command(args: argparse.Namespace) -> int:
+    since, before = _iso_arg(args.since, "--since"), _iso_arg(args.before, "--before")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be 1 or more.")
+    client = client_from_args(args)
+    imports = list(client.list_imports(states=args.state, created_since=since,
+                                       created_before=before, limit=args.limit))
+    if args.json:
+        print(json.dumps([i.raw for i in imports], indent=2))
+        return EXIT_OK
+    if not imports:
+        print("No imports match.")
+        return EXIT_OK
+    print(f"{'ID':>8}  {'STATE':<24}  {'PROG':>4}  {'CREATED (UTC)':<20}  {'ERR':>5}  {'WARN':>5}")
+    for i in imports:
+        created = i.created_at.strftime("%Y-%m-%d %H:%M:%S") if i.created_at else "-"
+        print(f"{i.id:>8}  {i.workflow_state.value:<24}  {i.progress:>3}%  {created:<20}  "
+              f"{i.error_count:>5}  {i.warning_count:>5}")
+    return EXIT_OK
+
+
+# ---- abort / errors / restore --------------------------------------------------------------------
+def abort_command(args: argparse.Namespace) -> int:
+    if bool(args.id) == bool(args.all_pending):
+        raise UsageError("Give either an import ID or --all-pending.")
+    client = client_from_args(args)
+    if args.all_pending:
+        done = client.abort_all_pending()
+        print("Every queued import was aborted." if done else
+              "Canvas did not confirm the abort of the queued imports; check the list.")
+        return EXIT_OK
+    sis_import = client.abort(args.id)
+    HistoryLog(client).update(sis_import)
+    print(f"Import {sis_import.id}: {sis_import.workflow_state.label}.")
+    return EXIT_OK
+
+
+def errors_command(args: argparse.Namespace) -> int:
+    client = client_from_args(args)
+    rows = client.import_errors(args.id)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as fh:
+            count = _write_errors(rows, fh)
+        print(f"{count} error row{'s' if count != 1 else ''} written to {args.output}.", file=sys.stderr)
+    else:
+        _write_errors(rows, sys.stdout)
+    return EXIT_OK
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    if args.undelete_only and args.unconclude_only:
+        raise UsageError("Choose either --undelete-only or --unconclude-only, not both.")
+    client = client_from_args(args)
+    progress = client.restore_states(args.id, batch_mode=args.batch_mode,
+                                     undelete_only=args.undelete_only,
+                                     unconclude_only=args.unconclude_only)
+    print(f"Canvas is restoring the states of import {args.id} (job {progress.id}, "
+          f"{progress.workflow_state or 'queued'}); follow it with 'status {args.id} --wait'.")
+    return EXIT_OK
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+def follow(client: CanvasClient, import_id: int | str, *, history: "HistoryLog",
+           quiet: bool) -> SisImport:
+    """Poll to a terminal state, keeping history current and showing the state on stderr."""
+    line = None if quiet else StatusLine(sys.stderr)
+
+    def on_update(sis_import: SisImport) -> None:
+        history.update(sis_import)
+        if line:
+            line.update(sis_import)
+
+    try:
+        return client.poll(import_id, on_update=on_update)
+    finally:
+        if line:
+            line.finish()
+
+
+def _finish(sis_import: SisImport, as_json: bool, *, waited: bool) -> int:
+    if as_json:
+        print(json.dumps(sis_import.raw, indent=2))
+    else:
+        _summary(sis_import)
+    return EXIT_FAILED if waited and sis_import.workflow_state in FAILED_STATES else EXIT_OK
+
+
+def _summary(i: SisImport) -> None:
+    print(f"Import {i.id}: {i.workflow_state.label} ({i.progress}%), "
+          f"{i.error_count} error(s), {i.warning_count} warning(s).")
+    for kind, messages in (("error", i.processing_errors), ("warning", i.processing_warnings)):
+        for m in messages:
+            print(f"  {kind}: {m.file + ': ' if m.file else ''}{m.message}")
+
+
+def _write_errors(rows, stream) -> int:
+    writer = csv.writer(stream)
+    writer.writerow(["sis_import_id", "file", "message", "row"])
+    count = 0
+    for row in rows:
+        writer.writerow([row.sis_import_id, row.file or "", row.message,
+                         "" if row.row is None else row.row])
+        count += 1
+    return count
+
+
+def _iso_arg(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{flag} needs a date and time like 2025-01-31T08:00:00Z, "
+                         f"not '{value}'.") from None
+    return value
+
+
+class HistoryLog:
+    """The local history of one client's imports. A history that cannot be opened or
+    written costs one warning on stderr, never the command: the import is Canvas's."""
+
+    def __init__(self, client: CanvasClient):
+        self.client = client
+        self._history = None
+        self._broken = False
+
+    def created(self, **kw: Any) -> None:
+        self._write("record_created", url=self.client.base_url,
+                    account_id=self.client.account_id, **kw)
+
+    def update(self, sis_import: SisImport) -> None:
+        self._write("update", self.client.base_url, self.client.account_id, sis_import)
+
+    def _write(self, method: str, *args: Any, **kw: Any) -> None:
+        if self._broken:
+            return
+        try:
+            if self._history is None:
+                from sis_desktop.core.history import History
+                self._history = History()
+            getattr(self._history, method)(*args, **kw)
+        except (OSError, sqlite3.Error) as exc:
+            self._broken = True
+            print(f"sis-desktop-cli: could not write the local history ({exc}); the import "
+                  "itself is not affected.", file=sys.stderr)

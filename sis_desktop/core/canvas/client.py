@@ -1,0 +1,322 @@
+"""`CanvasClient`: every SIS Imports call (reference §1), typed, with plain-sentence errors.
+
+Blocking calls; the GUI runs them on a worker thread and passes `on_progress`/`on_update`
+callbacks and a `threading.Event` to cancel.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from .errors import (AmbiguousUpload, CanvasError, CanvasServerError, Cancelled, InsecureURL,
+                     InvalidOptions, NetworkError, NotFound, RateLimited)
+from .http import HttpSession, Retry, network_failure
+from .models import (Account, ImportErrorRow, Progress, SisImport, Term, WorkflowState)
+from .options import ImportOptions
+from .polling import MAX_POLL_FAILURES, PollSchedule
+from .upload import ProgressCallback, extension_of, multipart_body, raw_body, upload_source
+from .urls import is_loopback, normalize_base_url
+
+PER_PAGE = 100
+AMBIGUOUS_MARGIN = timedelta(minutes=2)  # clocks of this machine and Canvas may differ
+UPLOAD_SEND_TIMEOUT = 60.0  # seconds one 1 MiB block may take to go out (slow uplinks)
+
+
+class CanvasClient:
+    """The SIS Imports API of one Canvas root account, used with one token."""
+
+    def __init__(self, base_url: str, token: str, account_id: int | str, *,
+                 timeout: tuple[float, float] = (10, 120), ca_bundle: str | None = None,
+                 max_retries: int = 4, retry_wait: float = 0.5):
+        self.base_url = normalize_base_url(base_url)
+        token = (token or "").strip()
+        if not token:
+            raise ValueError("An access token is required.")
+        if not token.isascii() or not token.isprintable() or " " in token:
+            raise ValueError("The access token contains spaces, line breaks or other characters "
+                             "a Canvas token never has; copy it again from Canvas.")
+        if account_id is None or str(account_id).strip() == "":
+            raise ValueError("An account id is required.")
+        self.account_id = str(account_id).strip()
+        self._http = HttpSession(self.base_url, token, timeout=timeout, ca_bundle=ca_bundle,
+                                 max_retries=max_retries, retry_wait=retry_wait)
+
+    def __repr__(self) -> str:  # never the token
+        return f"CanvasClient({self.base_url!r}, account_id={self.account_id!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "CanvasClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- paths -------------------------------------------------------------------------
+    @property
+    def _account(self) -> str:
+        return f"/api/v1/accounts/{quote(self.account_id, safe=':')}"
+
+    def _imports(self, suffix: str = "") -> str:
+        return f"{self._account}/sis_imports{suffix}"
+
+    def _get_json(self, path: str, *, params: Any = None, not_found: str | None = None,
+                  cancelled: threading.Event | None = None, retry: Retry = Retry.ALWAYS) -> Any:
+        response = self._http.request("GET", path, params=params, not_found=not_found,
+                                      cancelled=cancelled, retry=retry)
+        return self._http.json(response)
+
+    def _put_json(self, path: str, *, params: Any = None, not_found: str | None = None) -> Any:
+        response = self._http.request("PUT", path, params=params, retry=Retry.UNSENT,
+                                      not_found=not_found)
+        return self._http.json(response)
+
+    def _paginate(self, path: str, key: str, params: list[tuple[str, str]] | None = None,
+                  per_page: int = PER_PAGE) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated list, following Link rel="next" (opaque URLs)."""
+        url: str | None = path
+        query: list[tuple[str, str]] | None = list(params or []) + [("per_page", str(per_page))]
+        while url:
+            response = self._http.request("GET", url, params=query)
+            body = self._http.json(response)
+            items = body.get(key) if isinstance(body, dict) else body
+            if not isinstance(items, list):
+                raise CanvasServerError(f"Canvas's answer has no '{key}' list; is this address "
+                                        "really Canvas?", status=response.status_code)
+            yield from items
+            url = (response.links.get("next") or {}).get("url")
+            query = None
+            if url and not self._http.may_send_token_to(url):
+                raise CanvasServerError("Canvas's next-page link points to another server; "
+                                        "stopped rather than send the token there.")
+
+    # ---- account ---------------------------------------------------------------------------
+    def get_account(self) -> Account:
+        return Account.from_json(self._get_json(
+            self._account, not_found=f"Canvas has no account '{self.account_id}' (or this token "
+                                     "cannot see it); check the account id."))
+
+    def list_terms(self) -> list[Term]:
+        return [Term.from_json(t) for t in self._paginate(f"{self._account}/terms", "enrollment_terms")]
+
+    def check_user(self) -> dict[str, Any]:
+        """The token's user (GET /api/v1/users/self): proves the token works."""
+        return self._get_json("/api/v1/users/self")
+
+    # ---- imports ---------------------------------------------------------------------------
+    def create_import(self, paths: Sequence[str | Path] | str | Path, options: ImportOptions | None = None,
+                      *, raw: bool = False, on_progress: ProgressCallback | None = None,
+                      cancelled: threading.Event | None = None) -> SisImport:
+        """Upload the file(s) and return the new import (state `created`).
+
+        Several CSVs are zipped to a temp file first. The POST is never repeated: if the
+        connection breaks after the whole body went out, the import may exist, and this
+        raises AmbiguousUpload (with `found` when Canvas's list shows it)."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        params = (options or ImportOptions()).to_params()  # raises InvalidOptions
+        with upload_source(paths, cancelled=cancelled) as source:
+            kw = {"on_progress": on_progress, "cancelled": cancelled}
+            if raw:
+                body = raw_body(source, **kw)
+                query, data = params + [("extension", extension_of(source))], body
+            else:
+                body = multipart_body(source, params, **kw)
+                query, data = None, body
+            started = datetime.now(timezone.utc)
+            connect, read = self._http.timeout
+            try:
+                response = self._http.request(
+                    "POST", self._imports(), params=query, data=data if body.total else b"",
+                    headers={"Content-Type": body.content_type}, retry=Retry.NEVER,
+                    timeout=(max(connect, UPLOAD_SEND_TIMEOUT), read), allow_redirects=False,
+                    not_found=f"Canvas has no account '{self.account_id}'; check the account id.")
+            except NetworkError as error:
+                if not error.request_sent:
+                    raise
+                if not body.complete:
+                    raise network_failure(
+                        f"The connection to Canvas broke during the upload ({body.sent:,} of "
+                        f"{body.total:,} bytes sent), so Canvas did not get the whole file and "
+                        "no import was created; you can send it again.", sent=True) from error
+                raise self._ambiguous(started) from error
+            if 300 <= response.status_code < 400:
+                where = response.headers.get("Location", "another address")
+                raise CanvasError(f"Canvas redirected the upload to {where}; correct the Canvas "
+                                  "address in the profile (an upload cannot follow a redirect).",
+                                  status=response.status_code)
+            return SisImport.from_json(self._http.json(response))
+
+    def _ambiguous(self, started: datetime) -> AmbiguousUpload:
+        """After a lost answer to the POST: look for the import instead of sending again."""
+        try:
+            recent = list(self.list_imports(created_since=started - AMBIGUOUS_MARGIN, limit=20))
+        except CanvasError:
+            recent = None
+        if recent and len(recent) == 1:
+            found = recent[0]
+            return AmbiguousUpload(
+                f"The connection broke after the file was sent, but Canvas shows a new import "
+                f"created just now (id {found.id}); it is most likely this upload, so do not "
+                "send the file again.", found=found)
+        if recent is None:
+            why = "SIS Desktop could not reach Canvas to check its list of imports"
+        elif recent:
+            why = f"Canvas shows {len(recent)} imports created just now, so SIS Desktop cannot tell which is this one"
+        else:
+            why = "Canvas's list shows no new import yet, but it may still appear"
+        return AmbiguousUpload(
+            f"The connection broke after the whole file was sent, so the import may or may "
+            f"not exist: {why}. Check the import list in Canvas before sending it again.")
+
+    def get_import(self, import_id: int | str) -> SisImport:
+        return SisImport.from_json(self._get_json(self._imports(f"/{_id(import_id)}"),
+                                                  not_found=_no_import(import_id)))
+
+    def list_imports(self, *, states: Iterable[str | WorkflowState] | None = None,
+                     created_since: datetime | str | None = None,
+                     created_before: datetime | str | None = None,
+                     limit: int | None = None) -> Iterator[SisImport]:
+        """Imports of the account, newest first, across pages (stops after `limit`)."""
+        params: list[tuple[str, str]] = []
+        for state in states or ():
+            params.append(("workflow_state[]", WorkflowState(state).value
+                           if not isinstance(state, WorkflowState) else state.value))
+        if created_since is not None:
+            params.append(("created_since", _iso(created_since)))
+        if created_before is not None:
+            params.append(("created_before", _iso(created_before)))
+        if limit is not None and limit <= 0:
+            return
+        per_page = min(PER_PAGE, limit) if limit else PER_PAGE
+        for n, item in enumerate(self._paginate(self._imports(), "sis_imports", params, per_page), 1):
+            yield SisImport.from_json(item)
+            if limit is not None and n >= limit:
+                return
+
+    def importing(self) -> list[SisImport]:
+        """Imports running right now (importing or cleanup_batch; queued ones are not shown)."""
+        body = self._get_json(self._imports("/importing"))
+        items = body.get("sis_imports") if isinstance(body, dict) else body
+        return [SisImport.from_json(i) for i in items or []]
+
+    def abort(self, import_id: int | str) -> SisImport:
+        return SisImport.from_json(self._put_json(
+            self._imports(f"/{_id(import_id)}/abort"),
+            not_found=f"Import {import_id} cannot be aborted: it does not exist in this account "
+                      "or it has already finished."))
+
+    def abort_all_pending(self) -> bool:
+        """Abort every import not yet started; True when Canvas confirms."""
+        body = self._put_json(self._imports("/abort_all_pending"))
+        return bool(isinstance(body, dict) and body.get("aborted"))
+
+    def restore_states(self, import_id: int | str, *, batch_mode: bool = False,
+                       undelete_only: bool = False, unconclude_only: bool = False) -> Progress:
+        """Undo the state changes of an import; returns Canvas's Progress for the job."""
+        if undelete_only and unconclude_only:
+            raise InvalidOptions("Choose either 'undelete only' or 'unconclude only', not both.")
+        params = [(name, "true") for name, on in (("batch_mode", batch_mode),
+                  ("undelete_only", undelete_only), ("unconclude_only", unconclude_only)) if on]
+        return Progress.from_json(self._put_json(self._imports(f"/{_id(import_id)}/restore_states"),
+                                                 params=params, not_found=_no_import(import_id)))
+
+    def import_errors(self, import_id: int | str, *, failure_only: bool = False) -> Iterator[ImportErrorRow]:
+        """Every error row of one import (SIS Import Errors API), across pages."""
+        params = [("failure", "true")] if failure_only else []
+        for item in self._paginate(self._imports(f"/{_id(import_id)}/errors"), "sis_import_errors", params):
+            yield ImportErrorRow.from_json(item)
+
+    def download_errors_attachment(self, sis_import: SisImport, dest_path: str | Path) -> Path:
+        """Save the import's errors CSV to `dest_path` (streamed; written via a .part file)."""
+        attachment = sis_import.errors_attachment or {}
+        url = attachment.get("url")
+        if not url:
+            raise NotFound(f"Import {sis_import.id} has no errors file (yet); Canvas writes it "
+                           "shortly after the import ends, so try again in a moment.")
+        host = urlsplit(url).hostname
+        if urlsplit(url).scheme != "https" and not is_loopback(host):
+            raise InsecureURL("Canvas gave a plain-http link for the errors file; not downloading it.")
+        headers = None if self._http.may_send_token_to(url) else {"Authorization": None}
+        dest = Path(dest_path)
+        part = dest.with_name(dest.name + ".part")
+        response = self._http.request("GET", url, headers=headers, stream=True,
+                                      not_found="The errors file is no longer available (its link "
+                                                "expires after an hour); fetch the import again.")
+        try:
+            with open(part, "wb") as fh:
+                for block in response.iter_content(1 << 20):
+                    fh.write(block)
+            os.replace(part, dest)
+        except requests.exceptions.RequestException as exc:
+            part.unlink(missing_ok=True)
+            raise network_failure("The download of the errors file broke off; try again.",
+                                  sent=True) from exc
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        finally:
+            response.close()
+        return dest
+
+    # ---- following an import -------------------------------------------------------------
+    def poll(self, import_id: int | str, *, on_update: Callable[[SisImport], None] | None = None,
+             cancelled: threading.Event | None = None, intervals: Sequence[float] | None = None,
+             max_failures: int = MAX_POLL_FAILURES) -> SisImport:
+        """Ask Canvas about the import until it reaches a terminal state, and return it.
+
+        Waits 1 s → 2 → 5 → 10 → 30 s between polls (fast again when state or progress
+        changes; slower when the rate-limit bucket is low). Rides out up to `max_failures`
+        consecutive network errors, 5xx and throttling, then raises the last one.
+        `cancelled.set()` stops it at once with Cancelled."""
+        cancelled = cancelled or threading.Event()
+        schedule = PollSchedule(intervals) if intervals else PollSchedule()
+        path = self._imports(f"/{_id(import_id)}")
+        last: tuple[Any, ...] | None = None
+        failures = 0
+        while True:
+            if cancelled.is_set():
+                raise Cancelled("Stopped following the import; it carries on in Canvas.")
+            try:
+                body = self._get_json(path, not_found=_no_import(import_id), cancelled=cancelled,
+                                      retry=Retry.NEVER)
+                current = SisImport.from_json(body)
+            except (NetworkError, RateLimited, CanvasServerError) as error:
+                failures += 1
+                if failures > max_failures or getattr(error, "permanent", False):
+                    raise
+                delay = schedule.failure_delay(failures, getattr(error, "retry_after", None))
+            else:
+                failures = 0
+                if on_update is not None:
+                    on_update(current)
+                if current.is_terminal:
+                    return current
+                key = (current.workflow_state, current.progress)
+                delay = schedule.next_delay(key != last, self._http.rate_limit_remaining)
+                last = key
+            if cancelled.wait(delay):
+                raise Cancelled("Stopped following the import; it carries on in Canvas.")
+
+
+def _id(value: int | str) -> str:
+    return quote(str(value).strip(), safe="")
+
+
+def _no_import(import_id: int | str) -> str:
+    return f"Canvas has no import {import_id} in this account; check the id."
+
+
+def _iso(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.astimezone()
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,195 @@
+"""Streaming upload bodies for the create call (reference §3).
+
+A body is an iterable of blocks with a known length, so requests sends Content-Length (not
+chunked) and reads the file from disk one block at a time: memory stays flat whatever the
+file size. The multipart framing (preamble and epilogue) is built as bytes around the file.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from .errors import Cancelled, CanvasError, InvalidOptions
+
+BLOCK_SIZE = 1 << 20  # 1 MiB: big enough for full speed, small enough to cancel quickly
+ProgressCallback = Callable[[int, int], None]
+
+_CONTENT_TYPES = {".csv": "text/csv", ".zip": "application/zip"}
+
+
+class FileChanged(CanvasError):
+    """The file changed on disk while it was being sent; the upload was stopped short."""
+
+
+def sha256_file(path: str | Path, *, block_size: int = BLOCK_SIZE) -> str:
+    """Hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    buffer = bytearray(block_size)
+    view = memoryview(buffer)
+    with open(path, "rb") as fh:
+        while n := fh.readinto(buffer):
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def extension_of(path: str | Path) -> str:
+    """'csv' or 'zip' (what Canvas decides the processing by); InvalidOptions otherwise."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _CONTENT_TYPES:
+        raise InvalidOptions(f"'{Path(path).name}' is neither a .csv nor a .zip file; Canvas "
+                             "only imports those.")
+    return suffix[1:]
+
+
+class UploadBody:
+    """The bytes of one request body: literal byte strings and whole files, in order.
+
+    Iterating sends the file in `block_size` blocks, calls `on_progress(sent, total)` after
+    each block, and raises Cancelled between blocks once `cancelled` is set. A file whose
+    size or modification time changes while it is sent raises FileChanged before its last
+    block goes out, so Canvas never receives a complete (wrong) body. `complete` is True
+    only after the last block was handed to the socket."""
+
+    def __init__(self, parts: Sequence[bytes | Path], content_type: str, *,
+                 on_progress: ProgressCallback | None = None,
+                 cancelled: threading.Event | None = None, block_size: int = BLOCK_SIZE):
+        self.parts = list(parts)
+        self.content_type = content_type
+        self.on_progress = on_progress
+        self.cancelled = cancelled
+        self.block_size = block_size
+        self._stats = {i: p.stat() for i, p in enumerate(self.parts) if not isinstance(p, bytes)}
+        self.total = sum(len(p) if isinstance(p, bytes) else self._stats[i].st_size
+                         for i, p in enumerate(self.parts))
+        self.sent = 0
+        self.complete = False
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        self.sent, self.complete = 0, False
+        self._report()
+        for index, part in enumerate(self.parts):
+            if isinstance(part, bytes):
+                yield from self._send(part)
+            else:
+                yield from self._send_file(part, self._stats[index])
+        self.complete = True
+
+    def _send_file(self, path: Path, recorded: os.stat_result) -> Iterator[memoryview]:
+        buffer = bytearray(self.block_size)
+        view = memoryview(buffer)
+        left = recorded.st_size
+        with open(path, "rb") as fh:
+            while left > 0:
+                n = fh.readinto(view[:min(left, self.block_size)])
+                left -= n
+                if not n or (left == 0 and _changed(fh, recorded)):
+                    raise FileChanged(
+                        f"'{path.name}' changed while it was being uploaded, so the upload was "
+                        "stopped and nothing was imported; send it again once the file is "
+                        "complete.")
+                yield from self._send(view[:n])
+
+    def _send(self, block: bytes | memoryview) -> Iterator[bytes | memoryview]:
+        if self.cancelled is not None and self.cancelled.is_set():
+            raise Cancelled("The upload was cancelled; Canvas did not receive the whole file, "
+                            "so no import was created.")
+        yield block  # returns once the socket has taken the block
+        self.sent += len(block)
+        self._report()
+
+    def _report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.sent, self.total)
+
+
+def _changed(fh, recorded: os.stat_result) -> bool:
+    now = os.fstat(fh.fileno())
+    return (now.st_size, now.st_mtime_ns) != (recorded.st_size, recorded.st_mtime_ns)
+
+
+def raw_body(path: Path, **kw) -> UploadBody:
+    """The file itself as the body (parameters go in the query string)."""
+    return UploadBody([path], _CONTENT_TYPES["." + extension_of(path)], **kw)
+
+
+def multipart_body(path: Path, fields: Sequence[tuple[str, str]], *, filename: str | None = None,
+                   **kw) -> UploadBody:
+    """multipart/form-data with `fields` first and the file as the `attachment` part."""
+    boundary = "----SISDesktop" + secrets.token_hex(16)
+    name = filename or path.name
+    extension_of(name)
+    head = bytearray()
+    for key, value in fields:
+        head += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{_quote(key)}\"\r\n\r\n"
+                 f"{value}\r\n").encode("utf-8")
+    head += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; "
+             f"filename=\"{_quote(name)}\"\r\nContent-Type: {_CONTENT_TYPES['.' + extension_of(name)]}"
+             "\r\n\r\n").encode("utf-8")
+    tail = f"\r\n--{boundary}--\r\n".encode("ascii")
+    return UploadBody([bytes(head), path, tail], f"multipart/form-data; boundary={boundary}", **kw)
+
+
+def _quote(text: str) -> str:
+    """Escape a form-data name/filename the way browsers do (HTML's multipart rules)."""
+    return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+
+@contextlib.contextmanager
+def upload_source(paths: Sequence[str | Path], *,
+                  cancelled: threading.Event | None = None) -> Iterator[Path]:
+    """The one file to send: the single .csv/.zip given, or a temp zip of several CSVs
+    (written to disk, removed afterwards)."""
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InvalidOptions("No file was given to import.")
+    for path in files:
+        if not path.is_file():
+            raise InvalidOptions(f"'{path}' does not exist or is not a file.")
+        extension_of(path)
+    if len(files) == 1:
+        yield files[0]
+        return
+    if any(extension_of(p) != "csv" for p in files):
+        raise InvalidOptions("Several files can only be sent together when they are all CSV "
+                             "files; send a zip file on its own.")
+    folder = Path(tempfile.mkdtemp(prefix="sis-desktop-"))
+    try:
+        yield bundle_csvs(files, folder / "sis_import.zip", cancelled=cancelled)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def bundle_csvs(paths: Sequence[Path], dest: Path, *,
+                cancelled: threading.Event | None = None) -> Path:
+    """Zip the CSVs into `dest`, streaming from disk; names are kept (a clash gets -2, -3…)."""
+    used: set[str] = set()
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for path in paths:
+            if cancelled is not None and cancelled.is_set():
+                raise Cancelled("The upload was cancelled before anything was sent.")
+            info = zipfile.ZipInfo.from_file(path, _unique(path.name, used))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as out:
+                shutil.copyfileobj(src, out, BLOCK_SIZE)
+    return dest
+
+
+def _unique(name: str, used: set[str]) -> str:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = name, 1
+    while candidate.lower() in used:
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    used.add(candidate.lower())
+    return candidate

@@ -1,0 +1,176 @@
+"""Upload benchmark (run by hand; not collected by pytest).
+
+    /work/venv/bin/python tests/benchmarks/bench_upload.py [--size-mib 1024] [--runs 3]
+
+Makes a 1 GiB file of random blocks in a temp folder, starts a loopback server (its own
+process) that reads and discards request bodies, then uploads the file with SIS Desktop's
+client (multipart and raw, each in a fresh process) and with `curl -F attachment=@file`,
+and prints wall time, MB/s, CPU time, the ratios to curl, and each uploader's peak RSS.
+Targets: client peak RSS < 150 MB, time within 1.5x of curl (goal 1.1x).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SERVER = r'''
+import json, socket, socketserver, sys
+CREATED = json.dumps({"id": 1, "workflow_state": "created", "progress": 0}).encode()
+
+class Sink(socketserver.BaseRequestHandler):
+    def handle(self):
+        sock = self.request
+        buf = bytearray(4 << 20)
+        view = memoryview(buf)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            head += chunk
+        head, rest = head.split(b"\r\n\r\n", 1)
+        headers = {}
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get(b"transfer-encoding"):
+            sock.sendall(b"HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        if headers.get(b"expect", b"").lower() == b"100-continue":
+            sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        left = int(headers.get(b"content-length", b"0")) - len(rest)
+        while left > 0:
+            n = sock.recv_into(view, min(left, len(buf)))
+            if not n:
+                return
+            left -= n
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                     + str(len(CREATED)).encode() + b"\r\nConnection: close\r\n\r\n" + CREATED)
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+with Server(("127.0.0.1", 0), Sink) as server:
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+'''
+
+CLIENT = r'''
+import sys, time
+from sis_desktop.core.canvas.client import CanvasClient
+url, path, raw = sys.argv[1], sys.argv[2], sys.argv[3] == "raw"
+client = CanvasClient(url, "bench-token", 1, timeout=(10, 600))
+start = time.perf_counter()
+sis_import = client.create_import(path, raw=raw)
+elapsed = time.perf_counter() - start
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(elapsed, hwm / 1024, sis_import.id)
+'''
+
+
+def make_file(path: Path, size_mib: int) -> None:
+    block = os.urandom(16 << 20)
+    with open(path, "wb") as fh:
+        left = size_mib << 20
+        while left > 0:
+            fh.write(block[: min(left, len(block))])
+            left -= len(block)
+
+
+def warm(path: Path) -> None:
+    with open(path, "rb") as fh:
+        while fh.read(16 << 20):
+            pass
+
+
+def timed(cmd: list[str], report: Path) -> dict[str, float | None]:
+    """Wall seconds, CPU seconds (user+system) and peak RSS (MB) of one child process.
+
+    A child's ru_maxrss counts the parent's memory image it was forked from, so the peak
+    (and CPU) come from GNU time when installed; the client also reports its own VmHWM,
+    which is exact and wins."""
+    gnu_time = Path("/usr/bin/time").exists()
+    full = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(report), *cmd] if gnu_time else cmd
+    start = time.perf_counter()
+    proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err.strip()}")
+    result: dict[str, float | None] = {"wall": wall, "cpu": None, "rss": None, "upload": None}
+    if gnu_time:
+        peak_kb, user, system = report.read_text().split()[-3:]
+        result.update(rss=int(peak_kb) / 1024, cpu=float(user) + float(system))
+    if out.strip():  # the client: "<upload seconds> <VmHWM MB> <import id>"
+        seconds, hwm, _id = out.split()
+        result.update(upload=float(seconds), rss=float(hwm))
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if not shutil.which("curl"):
+        print("curl is needed for the comparison.", file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix="sis-bench-"))
+    server = None
+    try:
+        data = folder / "data.zip"
+        make_file(data, args.size_mib)
+        size_mb = data.stat().st_size / 1e6
+        server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+        url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+        target = f"{url}/api/v1/accounts/1/sis_imports"
+        uploaders = {
+            "curl -F attachment=@file": ["curl", "-sS", "-o", "/dev/null", "-H",
+                                         "Authorization: Bearer bench-token",
+                                         "-F", f"attachment=@{data}", target],
+            "sis-desktop multipart": [sys.executable, "-c", CLIENT, url, str(data), "multipart"],
+            "sis-desktop raw": [sys.executable, "-c", CLIENT, url, str(data), "raw"],
+        }
+        runs: dict[str, list[dict[str, float | None]]] = {name: [] for name in uploaders}
+        for _ in range(args.runs):  # round-robin, each after a read that warms the page cache
+            for name, cmd in uploaders.items():
+                warm(data)
+                runs[name].append(timed(cmd, folder / "time.txt"))
+
+        def median(name: str, key: str) -> float | None:
+            values = [r[key] for r in runs[name] if r[key] is not None]
+            return statistics.median(values) if values else None
+
+        curl = "curl -F attachment=@file"
+        curl_wall, curl_cpu = median(curl, "wall"), median(curl, "cpu")
+        print(f"file: {size_mb:,.0f} MB of random data; {args.runs} runs each, medians; "
+              f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"{'uploader':<26}{'wall s':>8}{'x curl':>8}{'upload s':>10}{'MB/s':>8}"
+              f"{'CPU s':>8}{'x curl':>8}{'peak RSS MB':>13}")
+        for name in uploaders:
+            wall, upload, cpu = median(name, "wall"), median(name, "upload"), median(name, "cpu")
+            peak = max((r["rss"] for r in runs[name] if r["rss"] is not None), default=None)
+            print(f"{name:<26}{wall:>8.2f}{wall / curl_wall:>8.2f}{(upload or wall):>10.2f}"
+                  f"{size_mb / (upload or wall):>8.0f}"
+                  + (f"{cpu:>8.2f}{cpu / curl_cpu:>8.2f}" if cpu is not None and curl_cpu else f"{'n/a':>16}")
+                  + (f"{peak:>13.1f}" if peak is not None else f"{'n/a':>13}"))
+        print("wall s: whole process, Python start-up included; upload s: the create_import call "
+              "alone; CPU s: user+system of the uploader (less sensitive to other load).")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
