@@ -9,6 +9,7 @@ or could not be reached.
 from __future__ import annotations
 
 import argparse
+import logging
 import importlib
 import sys
 
@@ -46,9 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from sis_desktop.core.canvas.errors import CanvasError
+    from sis_desktop.core.logs import setup_logging
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        setup_logging(logging.DEBUG)  # the file is small and rotating; HTTP lines help diagnosis
+    except OSError as exc:  # an unwritable log folder must not stop an import
+        print(f"sis-desktop-cli: warning: no log file ({exc.strerror}).", file=sys.stderr)
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

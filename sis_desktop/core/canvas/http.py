@@ -30,6 +30,7 @@ from .errors import (AuthenticationFailed, BadRequest, CanvasError, CanvasServer
                      Cancelled, NetworkError, NotFound, NotRootAccount, PermissionDenied,
                      RateLimited, SisImportsDisabled)
 from .urls import same_origin
+from sis_desktop.core.logs import register_secret
 
 USER_AGENT = f"SIS-Desktop/{__version__} (+python-requests)"
 MAX_RETRY_WAIT = 120.0  # seconds; a longer Retry-After is cut to this
@@ -53,6 +54,7 @@ class HttpSession:
         self.max_retries = max(0, int(max_retries))
         self.retry_wait = retry_wait
         self.rate_limit_remaining: float | None = None  # from the last answer that had it
+        register_secret(token)  # masked in every log record from now on
         # Passed with every request: a Session-level `verify` loses to REQUESTS_CA_BUNDLE /
         # CURL_CA_BUNDLE from the environment, which must not override the profile's bundle.
         self.verify: str | bool = ca_bundle or True
