@@ -1,0 +1,606 @@
+"""Run the rule tables over an upload: one streaming pass per file, in Canvas's order."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import os
+import re
+import threading
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable
+
+from ..canvas.errors import Cancelled
+from . import special
+from .compiler import compile_checks
+from .detection import detect, header_advice
+from .report import ERROR, NOTICE, WARNING, FileReport, Finding, Report
+from .rules import BY_NAME, KIND_WORDS, ORDER, FileType
+from .sources import ArchiveError, Source, iter_csv_sources
+
+CHUNK = 1 << 16
+FIELD_LIMIT = 2**31 - 1
+_FIELD = r'(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*)'
+_RECORD = re.compile(_FIELD + r"(?:," + _FIELD + r")*(?:\r\n|\n|\r)?")
+# A space next to a field boundary (comma, line start or end): the chunk needs stripping.
+_SPACED = (" ,", ", ", " \n", "\n ", " \r", "\r ")
+STORE_KINDS = ("account", "term", "abstract_course", "course", "section", "xlist", "user",
+               "user_integration", "login", "group_category", "group", "differentiation_tag_set",
+               "differentiation_tag", "institutional_tag_category", "institutional_tag")
+MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integration"})  # id → value
+
+
+def _new_stores() -> dict[str, set | dict]:
+    """Ids per reference kind: a set, or a dict when a value rides along (course → term)."""
+    return {kind: {} if kind in MAPPED_KINDS else set() for kind in STORE_KINDS}
+INVALID_UTF8 = "Invalid UTF-8"
+MALFORMED = "Malformed CSV"
+NO_HEADERS = "Couldn't find Canvas CSV import headers"
+UNKNOWN_FILE = "Skipping unknown file type"
+
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError,
+                NotImplementedError)
+ProgressCallback = Callable[[int, int], None]
+
+
+class UnreadablePath(Exception):
+    """A path given to `validate_paths` cannot be read; `str()` is one sentence."""
+
+
+class _Malformed(Exception):
+    def __init__(self, detail: str):
+        super().__init__(detail)
+
+
+class _BadEncoding(Exception):
+    pass
+
+
+class _Unreadable(Exception):
+    """The file's bytes cannot be read; `str()` is the sentence to show."""
+
+
+def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.Event | None = None,
+                   on_progress: ProgressCallback | None = None,
+                   institutional_tags: bool = False) -> Report:
+    """Check one CSV, one zip, or several CSVs validated as one upload.
+
+    Raises UnreadablePath (missing path, a folder, no permission) before reading anything,
+    and `sis_desktop.core.canvas.errors.Cancelled` when `cancelled` is set. Calls
+    `on_progress(bytes_read, total_bytes)` every few thousand rows (uncompressed bytes)."""
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        _check_readable(path)
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    return _Upload(cancelled, on_progress, institutional_tags).run(paths)
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise UnreadablePath(f"{path} does not exist.")
+    if path.is_dir():
+        raise UnreadablePath(f"{path} is a folder; give a .csv or .zip file (or several .csv files).")
+    if not os.access(path, os.R_OK):
+        raise UnreadablePath(f"{path} cannot be read (permission denied).")
+
+
+@dataclass
+class _Entry:
+    source: Source
+    report: FileReport
+    findings: list[Finding] = field(default_factory=list)
+    ftype: FileType | None = None
+    header: list[str] | None = None
+    problem: tuple[str, str | None] | None = None  # (error, explanation) found while detecting
+
+
+class _Upload:
+    def __init__(self, cancelled, on_progress, institutional_tags: bool):
+        self.cancelled = cancelled
+        self.on_progress = on_progress
+        self.institutional_tags = institutional_tags
+        self.stores = _new_stores()
+        self.done = 0
+        self.total = 0
+
+    def run(self, paths: list[Path]) -> Report:
+        report = Report()
+        entries: list[_Entry] = []
+        upload_findings: list[Finding] = []
+        for path in paths:
+            try:
+                sources = list(iter_csv_sources(path))
+            except ArchiveError as exc:
+                report.files.append(FileReport(path.name, None, 0, path.stat().st_size))
+                upload_findings.append(Finding(ERROR, path.name, None, str(exc)))
+                continue
+            except OSError as exc:
+                raise UnreadablePath(f"{path} cannot be read ({exc.strerror or exc}).") from exc
+            for source in sources:
+                entry = _Entry(source, FileReport(source.name, None, 0, source.size))
+                entries.append(entry)
+                report.files.append(entry.report)
+        self.total = sum(e.source.size for e in entries if e.source.is_csv)
+        for entry in entries:
+            self._detect(entry)
+        self.needed = _needed_kinds({e.ftype.name for e in entries if e.ftype})
+        ordered = sorted(entries, key=lambda e: ORDER[e.ftype.name] if e.ftype else -1)
+        for entry in ordered:
+            self._check_cancelled()
+            self._process(entry)
+            self.done += entry.source.size if entry.source.is_csv else 0
+            self._progress(0)
+        for entry in entries:
+            report.findings.extend(entry.findings)
+        report.findings.extend(upload_findings)
+        report.term_ids = {t for t in self.stores["course"].values() if t}
+        report.findings.extend(_upload_advice(report))
+        return report
+
+    # -- detection -------------------------------------------------------------------
+    def _detect(self, entry: _Entry) -> None:
+        source = entry.source
+        if not source.is_csv:
+            entry.findings.append(Finding(WARNING, source.name, None, UNKNOWN_FILE))
+            return
+        try:
+            with source.open() as raw:
+                head = raw.read(CHUNK)
+                if not head or head == codecs.BOM_UTF8:
+                    entry.findings.append(Finding(NOTICE, source.name, None,
+                                                  "This file is empty; Canvas ignores it."))
+                    return
+                explanation = _encoding_trouble(head)
+                if explanation:
+                    entry.problem = (INVALID_UTF8, explanation)
+                    return
+                text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, raw)),
+                                        encoding="utf-8-sig", newline="")
+                header = _first_record(csv.reader(text, strict=True))
+        except UnicodeDecodeError:
+            entry.problem = (INVALID_UTF8, None)  # the full pass explains where
+            return
+        except csv.Error as exc:
+            entry.problem = (MALFORMED, f"The header row cannot be parsed ({exc}); check its quotes.")
+            return
+        except _READ_ERRORS as exc:  # a broken zip entry (CRC, zlib, encrypted …)
+            entry.problem = (f"This file cannot be read ({type(exc).__name__}: {exc}).", None)
+            return
+        if header is None:
+            entry.findings.append(Finding(NOTICE, source.name, None,
+                                          "This file has no header row; Canvas ignores it."))
+            return
+        first = head.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8-sig", "replace") + "\n"
+        if '"' in first and not any("\n" in c or "\r" in c for c in header) \
+                and not _RECORD.fullmatch(first):
+            entry.problem = (MALFORMED, "The header row has a quote inside an unquoted field; "
+                                        "Canvas rejects the whole file.")
+            return
+        entry.header = header
+        entry.ftype = detect(header, institutional_tags=self.institutional_tags)
+
+    # -- the full pass ---------------------------------------------------------------
+    def _process(self, entry: _Entry) -> None:
+        source = entry.source
+        if not source.is_csv or (entry.header is None and entry.problem is None):
+            return
+        run = _FileRun(self, entry)
+        try:
+            run.read()
+        except Cancelled:
+            raise
+        except _BadEncoding as exc:
+            entry.findings[:] = [Finding(ERROR, source.name, None, INVALID_UTF8)]
+            if str(exc):
+                entry.findings.append(Finding(NOTICE, source.name, None, str(exc)))
+            entry.report.type, entry.report.rows = None, 0
+            return
+        except _Malformed as exc:
+            entry.findings[:] = [Finding(ERROR, source.name, None, MALFORMED),
+                                 Finding(NOTICE, source.name, None, str(exc))]
+            entry.report.type, entry.report.rows = None, 0
+            return
+        except _Unreadable as exc:
+            entry.findings[:] = [Finding(ERROR, source.name, None, str(exc))]
+            entry.report.type, entry.report.rows = None, 0
+            return
+        except _READ_ERRORS as exc:
+            entry.findings[:] = [Finding(ERROR, source.name, None,
+                                         f"This file cannot be read ({type(exc).__name__}: {exc}).")]
+            entry.report.type, entry.report.rows = None, 0
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            entry.findings[:] = [Finding(ERROR, source.name, None,
+                                         f"The validator failed on this file ({type(exc).__name__}: "
+                                         f"{exc}); please report this.")]
+            entry.report.type, entry.report.rows = None, 0
+            return
+        run.commit()
+
+    def _check_cancelled(self) -> None:
+        if self.cancelled is not None and self.cancelled.is_set():
+            raise Cancelled("Validation was cancelled.")
+
+    def _progress(self, current: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(min(self.done + current, self.total), self.total)
+
+
+class _FileRun:
+    """The state of one file's pass: its findings, aggregated notices and new ids, kept
+    apart until the file turns out readable (Canvas rejects a bad file as a whole)."""
+
+    def __init__(self, upload: _Upload, entry: _Entry):
+        self.upload = upload
+        self.entry = entry
+        self.name = entry.source.name
+        self.findings: list[Finding] = []
+        self.aggregates: dict[str, list] = {}
+        self.missing: dict[str, list] = {}
+        self.parents: list[tuple[int, str, str]] = []
+        self.local = _new_stores()
+        self.nul = [False]
+        self.rows = 0
+
+    # callbacks used by the generated row checks
+    def warn(self, n: int, template: str, row: list[str], **extra: str) -> None:
+        self.findings.append(Finding(WARNING, self.name, n, self._format(template, row, extra)))
+
+    def note(self, n: int, template: str, row: list[str]) -> None:
+        self.findings.append(Finding(NOTICE, self.name, n, self._format(template, row, {})))
+
+    def agg(self, key: str, n: int, sample: str) -> None:
+        slot = self.aggregates.get(key)
+        if slot is None:
+            self.aggregates[key] = [1, n, [sample]]
+        else:
+            slot[0] += 1
+            if len(slot[2]) < 3 and sample not in slot[2]:
+                slot[2].append(sample)
+
+    def miss(self, kind: str, n: int, value: str) -> None:
+        self.agg("missing:" + kind, n, value)
+
+    def missed(self, kind: str, count: int) -> None:
+        """The loop's final count of unresolved references of `kind`."""
+        if count:
+            self.aggregates["missing:" + kind][0] = count
+
+    def parent_later(self, n: int, account: str, parent: str) -> None:
+        self.parents.append((n, account, parent))
+
+    def _format(self, template: str, row: list[str], extra: dict) -> str:
+        values = _RowValues(self.index, row)
+        values.update(extra)
+        return template.format_map(values)
+
+    # the pass
+    def read(self) -> None:
+        entry, upload = self.entry, self.upload
+        if entry.problem is not None:
+            error, explanation = entry.problem
+            if error == INVALID_UTF8:
+                raise _BadEncoding(explanation or self._locate_bad_utf8())
+            if error == MALFORMED:
+                raise _Malformed(explanation or "")
+            raise _Unreadable(error)
+        header = entry.header
+        ftype = entry.ftype
+        self.index = {}
+        for i, cell in enumerate(header):
+            self.index.setdefault(cell.lower(), i)
+        if ftype is None:
+            self._scan_encoding()
+            self.findings.append(Finding(ERROR, self.name, None, NO_HEADERS))
+            for text in header_advice(header, None, institutional_tags=upload.institutional_tags):
+                self.findings.append(Finding(NOTICE, self.name, None, text))
+            return
+        for text in header_advice(header, ftype, institutional_tags=upload.institutional_tags):
+            self.findings.append(Finding(NOTICE, self.name, None, text))
+        env = {"warn": self.warn, "note": self.note, "agg": self.agg, "miss": self.miss,
+               "parent_later": self.parent_later, "missed": self.missed, "is_blank": _is_blank,
+               "record_ok": _check_record}
+        for kind in STORE_KINDS:
+            env["R_" + kind] = upload.stores[kind]
+            env["L_" + kind] = self.local[kind]
+            if kind not in MAPPED_KINDS:
+                env[f"L_{kind}_add"] = self.local[kind].add
+        env["NUL"] = self.nul
+        self._rows(compile_checks(ftype, self.index, env, upload.needed, len(header)))
+
+    def _rows(self, run) -> None:
+        counter = _Counter(self.entry.source.open())
+        text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding="utf-8-sig",
+                                newline="")
+        last = [""]
+        clean = [False]
+        reader = csv.reader(itertools.chain.from_iterable(_chunks(text, last, clean, self.nul)),
+                            strict=True)
+        upload = self.upload
+
+        def tick() -> None:
+            upload._check_cancelled()
+            upload._progress(counter.count)
+
+        try:
+            _first_record(reader)  # the header, already known
+            self.rows, _blank = run(reader, last, clean, tick)
+        except UnicodeDecodeError as exc:
+            raise _BadEncoding(self._locate_bad_utf8()) from exc
+        except csv.Error as exc:
+            raise _Malformed(f"Canvas cannot parse this file near line {reader.line_num} ({exc}); "
+                             f"check its quotes: a field containing commas, quotes or line "
+                             f"breaks must be in double quotes, with inner quotes doubled.") from exc
+        finally:
+            text.close()
+
+    def _scan_encoding(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with self.entry.source.open() as raw:
+            line = 1
+            while chunk := raw.read(CHUNK):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    raise _BadEncoding(_utf8_explanation(chunk[exc.start:exc.start + 1],
+                                                         line + chunk.count(b"\n", 0, exc.start)))
+                line += chunk.count(b"\n")
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise _BadEncoding("The file ends in the middle of a UTF-8 character.") from exc
+
+    def _locate_bad_utf8(self) -> str:
+        try:
+            self._scan_encoding()
+        except _BadEncoding as exc:
+            return str(exc)
+        return ""
+
+    def commit(self) -> None:
+        """The file is readable: publish its findings, counts and new ids."""
+        entry, upload = self.entry, self.upload
+        ftype = entry.ftype
+        entry.report.type = ftype.name if ftype else None
+        entry.report.rows = self.rows
+        for n, account, parent in self.parents:
+            if parent in self.local["account"]:
+                self.findings.append(Finding(NOTICE, self.name, n, (
+                    f"Parent account {parent} of {account} comes later in this upload; Canvas "
+                    f"processes rows top-down, so unless {parent} already exists in Canvas this "
+                    f"row gets \"Parent account didn't exist for {account}\". Put parents first.")))
+            else:
+                self.miss("account", n, parent)
+        self.findings.extend(self._aggregated())
+        if ftype is not None and not self.rows and not any(
+                f.severity != NOTICE for f in self.findings):
+            self.findings.append(Finding(NOTICE, self.name, None,
+                                         "This file has only a header row; nothing in it will be "
+                                         "imported."))
+        entry.findings.extend(self.findings)
+        for kind, values in self.local.items():
+            upload.stores[kind].update(values)
+
+    def _aggregated(self) -> list[Finding]:
+        ftype = self.entry.ftype
+        out = []
+        for key, (count, first_row, samples) in self.aggregates.items():
+            base, _, detail = key.partition(":")
+            one = count == 1
+            sample_text = ", ".join(samples) + (", …" if len(samples) == 3 and count > 3 else "")
+            if base == "missing":
+                what = KIND_WORDS[detail]
+                noun = ftype.plural if count != 1 else _singular(ftype.plural)
+                verb = "reference" if count != 1 else "references"
+                text = (f"{count:,} {noun} {verb} {what} that are not in this upload; they "
+                        f"must already exist in Canvas (e.g. {sample_text}).")
+                if detail == "term" and ftype.name == "course":
+                    text += " (Canvas silently ignores an unknown term_id and uses the default term.)"
+            else:
+                status_values = _status_values(ftype, detail) if base == "status" else ""
+                text = special.AGGREGATES[base].format(
+                    count=f"{count:,}", rows="row" if one else "rows",
+                    have="has" if one else "have", use="uses" if one else "use",
+                    give="gives" if one else "give", column=detail, sample=samples[0],
+                    samples=sample_text, first_row=first_row, values=status_values)
+            out.append(Finding(NOTICE, self.name, None, text))
+        return out
+
+
+def _status_values(ftype: FileType, column: str) -> str:
+    from .checks import Status
+    for check in ftype.checks:
+        if isinstance(check, Status) and check.column == column:
+            return ", ".join(check.values)
+    return "active, deleted"
+
+
+def _singular(plural: str) -> str:
+    return {"cross-listings": "cross-listing", "group memberships": "group membership",
+            "user observers": "user observer", "group categories": "group category",
+            "grade publishing results": "grade publishing result"}.get(plural, plural.rstrip("s"))
+
+
+class _RowValues(dict):
+    """Placeholders for message templates: `{column}` is the row's stripped value;
+    `{column_lower}` its lower-case form; unknown columns are empty."""
+
+    def __init__(self, index: dict[str, int], row: list[str]):
+        super().__init__()
+        self.index, self.row = index, row
+
+    def __missing__(self, key: str) -> str:
+        if key.endswith("_lower"):
+            return self[key[:-6]].lower()
+        i = self.index.get(key)
+        return self.row[i].strip() if i is not None and i < len(self.row) else ""
+
+
+def _is_blank(row: list[str]) -> bool:
+    return not "".join(row).strip()
+
+
+def _chunks(text: io.TextIOBase, last: list[str], clean: list[bool], nul: list[bool]):
+    """The file's lines, one iterable per ~64 KB chunk so that `csv.reader` iterates them in
+    C. A chunk holding a double quote is iterated line by line instead, keeping the latest
+    line in `last[0]` for the strict quote check; otherwise `last[0]` is empty. `clean[0]`
+    is true while the chunk has no field with surrounding spaces, tabs or NULs (vertical
+    tab and form feed are not looked for); `nul[0]` turns true once a NUL was seen."""
+    parts: list[str] = []  # text since the last line break
+    while True:
+        chunk = text.read(CHUNK)
+        if not chunk:
+            if parts:
+                rest = "".join(parts)
+                nul[0] = nul[0] or "\x00" in rest
+                yield _tracked(rest, last, clean)
+            return
+        cut = max(chunk.rfind("\n"), chunk.rfind("\r")) + 1
+        if not cut:
+            parts.append(chunk)
+            continue
+        body = "".join(parts) + chunk[:cut] if parts else chunk[:cut]
+        parts = [chunk[cut:]] if cut < len(chunk) else []
+        has_nul = "\x00" in body
+        nul[0] = nul[0] or has_nul
+        if '"' in body:
+            yield _tracked(body, last, clean)
+        else:
+            last[0] = ""
+            clean[0] = not (has_nul or "\t" in body or (" " in body and (
+                body[0] == " " or any(p in body for p in _SPACED))))
+            yield io.StringIO(body, newline="")
+
+
+def _tracked(body: str, last: list[str], clean: list[bool]):
+    clean[0] = False
+    for line in io.StringIO(body, newline=""):
+        last[0] = line
+        yield line
+    last[0] = ""
+
+
+def _check_record(line: str, row: list[str], n: int) -> None:
+    """Ruby's CSV rejects a quote inside an unquoted field, Python's accepts it: re-check a
+    one-line record that contains a quote. (Multi-line records were checked by `strict`.)"""
+    if any("\n" in f or "\r" in f for f in row) or _RECORD.fullmatch(line):
+        return
+    raise _Malformed(f"Row {n} has a quote inside an unquoted field; Canvas rejects the whole "
+                     f"file. Put fields containing quotes in double quotes and double the inner "
+                     f"quotes.")
+
+
+def _first_record(reader) -> list[str] | None:
+    for row in reader:
+        if row:
+            return row
+    return None
+
+
+def _encoding_trouble(head: bytes) -> str | None:
+    """A sentence when the start of the file shows it is not UTF-8 text at all."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ("This file is UTF-16 encoded; Canvas needs UTF-8. Save it as UTF-8 "
+                "(in Excel: \"CSV UTF-8 (Comma delimited)\").")
+    if head.startswith(b"PK\x03\x04"):
+        return ("This is a zip or Excel (.xlsx) file with a .csv name, not a CSV; export the "
+                "sheet as \"CSV UTF-8\".")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "This is an old Excel (.xls) file with a .csv name, not a CSV; export it as \"CSV UTF-8\"."
+    sample = head[:4096]
+    if len(sample) >= 4 and sample.count(b"\x00") * 3 >= len(sample):
+        if sample[1::2].count(0) * 2 >= len(sample[1::2]) or sample[0::2].count(0) * 2 >= len(sample[0::2]):
+            return ("This file looks UTF-16 encoded (every other byte is zero); Canvas needs "
+                    "UTF-8. Save it as UTF-8.")
+        return "This looks like a binary file, not a CSV."
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the chunk's end
+            return _utf8_explanation(head[exc.start:exc.start + 1],
+                                     head.count(b"\n", 0, exc.start) + 1)
+    return None
+
+
+def _utf8_explanation(byte: bytes, line: int) -> str:
+    shown = f"0x{byte[0]:02X}" if byte else "a byte"
+    return (f"Byte {shown} on line {line} is not UTF-8 (the file is probably Latin-1 or "
+            f"Windows-1252); save it as UTF-8, e.g. in Excel as \"CSV UTF-8 (Comma delimited)\".")
+
+
+def _needed_kinds(types: set[str]) -> set[str]:
+    """Reference kinds some file of this upload looks up (only these ids are kept)."""
+    from .checks import Reference
+    kinds: set[str] = set()
+    for name in types:
+        for check in BY_NAME[name].checks:
+            if isinstance(check, Reference):
+                kinds.add(check.kind)
+    if "account" in types:
+        kinds.add("account")
+    if "course" in types:
+        kinds.add("course")
+    if "enrollment" in types:
+        kinds |= {"user", "user_integration", "course", "section"}
+    if "login" in types:
+        kinds.add("user")
+    return kinds
+
+
+def _upload_advice(report: Report) -> list[Finding]:
+    """Notices about the upload as a whole (e.g. full-batch risk)."""
+    out = []
+    if len(report.term_ids) > 1:
+        terms = ", ".join(sorted(report.term_ids)[:5]) + (", …" if len(report.term_ids) > 5 else "")
+        out.append(Finding(NOTICE, None, None, (
+            f"The courses in this upload belong to {len(report.term_ids)} terms ({terms}). With "
+            f"full batch mode, Canvas deletes the batch term's SIS courses, sections and "
+            f"enrollments that are missing from this upload; make sure each term is complete "
+            f"here, or import one term at a time.")))
+    return out
+
+
+class _Counter(io.RawIOBase):
+    """A raw stream that counts the bytes read through it (for progress)."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.count += size
+        return size
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            size = min(len(buffer), len(self.head))
+            buffer[:size] = self.head[:size]
+            self.head = self.head[size:]
+            return size
+        data = self.stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)

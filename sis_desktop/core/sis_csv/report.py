@@ -1,0 +1,114 @@
+"""What a validation run found: per-file facts and a flat list of findings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ERROR, WARNING, NOTICE = "error", "warning", "notice"
+SEVERITIES = (ERROR, WARNING, NOTICE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One message. `severity`: "error" = Canvas would reject the file (its failure text);
+    "warning" = Canvas would skip or flag the row (its exact text); "notice" = local advice
+    Canvas itself would not give. `row` counts like Canvas (header = 1), None for file-level."""
+
+    severity: str
+    file: str | None
+    row: int | None
+    message: str
+
+    def to_json(self) -> dict:
+        return {"severity": self.severity, "file": self.file, "row": self.row,
+                "message": self.message}
+
+
+@dataclass
+class FileReport:
+    """One CSV (or other entry) of the upload. `type` is Canvas's importer name
+    ("user", "enrollment", …) or None when the file is not imported at all.
+    `rows` counts data rows, without blank ones."""
+
+    name: str
+    type: str | None
+    rows: int = 0
+    size: int = 0
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "type": self.type, "rows": self.rows}
+
+
+@dataclass
+class Report:
+    """Result of `validate_paths`. Findings are grouped by file (in the order files were
+    found), and within a file by row."""
+
+    files: list[FileReport] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    term_ids: set[str] = field(default_factory=set)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def notices(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == NOTICE]
+
+    @property
+    def ok(self) -> bool:
+        """True when Canvas would reject no file."""
+        return not any(f.severity == ERROR for f in self.findings)
+
+    def counts_by_type(self) -> dict[str, int]:
+        """Data rows per Canvas importer type, e.g. {"user": 120, "enrollment": 4000}."""
+        counts: dict[str, int] = {}
+        for f in self.files:
+            if f.type:
+                counts[f.type] = counts.get(f.type, 0) + f.rows
+        return counts
+
+    def findings_for(self, name: str) -> list[Finding]:
+        return [f for f in self.findings if f.file == name]
+
+    def summary(self) -> dict[str, int]:
+        errors = warnings = notices = 0
+        for f in self.findings:
+            if f.severity == ERROR:
+                errors += 1
+            elif f.severity == WARNING:
+                warnings += 1
+            else:
+                notices += 1
+        return {"errors": errors, "warnings": warnings, "notices": notices}
+
+    def summary_line(self) -> str:
+        """One sentence, e.g. "3 files, 1,204 rows: no errors, 2 warnings, 1 notice."."""
+        rows = sum(f.rows for f in self.files)
+        s = self.summary()
+        parts = [_plural(s["errors"], "error"), _plural(s["warnings"], "warning"),
+                 _plural(s["notices"], "notice")]
+        return f"{_plural(len(self.files), 'file')}, {_plural(rows, 'row')}: {', '.join(parts)}."
+
+    def processing_messages(self) -> tuple[list[list], list[list]]:
+        """What Canvas would list as `processing_errors` and `processing_warnings`:
+        `[file, message]` pairs, uncapped (notices are local advice, left out)."""
+        errors = [[f.file, f.message] for f in self.findings if f.severity == ERROR]
+        warnings = [[f.file, f.message] for f in self.findings if f.severity == WARNING]
+        return errors, warnings
+
+    def to_json(self) -> dict:
+        """The `validate --json` shape: files, every message, summary."""
+        return {"files": [f.to_json() for f in self.files],
+                "messages": [f.to_json() for f in self.findings],
+                "summary": self.summary()}
+
+
+def _plural(n: int, word: str) -> str:
+    if n == 0:
+        return f"no {word}s"
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
