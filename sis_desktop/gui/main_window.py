@@ -1,0 +1,725 @@
+"""The main window: profile, files, pre-flight, options, upload, progress, results, history.
+
+Every job runs as a task from `tasks.py`; the GUI thread never waits on network or disk.
+One upload at a time: check → (confirm) → safety check → upload → follow → results.
+History writes go through a one-thread runner so they reach the database in order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QPushButton, QScrollArea, QSplitter,
+                               QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
+
+import sis_desktop
+from . import icons, tasks
+from .drop_zone import DropZone
+from .options_panel import OptionsPanel
+from .preflight_view import PreflightView
+
+NO_PROFILE = "no profile"
+CLOSE_WAIT_MS = 3000  # how long closing waits for cancelled workers to return
+
+
+@dataclass
+class SafetyCheck:
+    """What the pre-send check found (computed on a worker)."""
+    running: list[Any]          # SisImports importing or queued in Canvas
+    files: list[dict[str, Any]]  # {"name", "size", "sha256"} per chosen file
+    duplicates: list[Any] = field(default_factory=list)  # HistoryEntry rows with the same files
+
+
+def safety_check(client: Any, url: str, account_id: str, paths: list[str]) -> SafetyCheck:
+    """Worker: Canvas's running and queued imports, the files' sha256, recent duplicates."""
+    from sis_desktop.core.canvas.upload import sha256_file
+    from sis_desktop.core.history import History
+    running = list(client.importing())
+    seen = {si.id for si in running}
+    running += [si for si in client.list_imports(states=["created"], limit=5) if si.id not in seen]
+    files = [{"name": Path(p).name, "size": Path(p).stat().st_size, "sha256": sha256_file(p)}
+             for p in paths]
+    duplicates = History().find_duplicates(url, account_id, [f["sha256"] for f in files])
+    return SafetyCheck(running, files, duplicates)
+
+
+def open_client(profile: Any) -> Any:
+    """Worker: the profile's token (session first, then the keyring) and a client."""
+    from sis_desktop.core.profiles import ProfileError, client_for
+    from sis_desktop.core.secrets import TokenStore
+    token = TokenStore().get(profile.id)
+    if not token:
+        raise ProfileError(f"The profile '{profile.name}' has no saved token; add it with "
+                           "Manage… and try again.")
+    return client_for(profile, token)
+
+
+def client_for_entry(entry: Any) -> Any:
+    """Worker: a client for a history entry's saved profile (to resume following it)."""
+    from sis_desktop.core.profiles import ProfileStore
+    return open_client(ProfileStore().get(entry.profile))
+
+
+def load_profiles() -> tuple[list[Any], str | None]:
+    """Worker: saved profiles and the notice when a corrupt file was set aside."""
+    from sis_desktop.core.profiles import ProfileStore
+    store = ProfileStore()
+    profiles = store.load()
+    return profiles, store.set_aside_notice
+
+
+def session_profile(name: str, url: str, account_id: Any, token: str) -> Any:
+    """Worker: an in-memory profile whose token lives only in this process."""
+    from sis_desktop.core.profiles import Profile
+    from sis_desktop.core.secrets import TokenStore
+    profile = Profile(id=f"session-{name.lower()}", name=name, url=url, account_id=str(account_id))
+    TokenStore().set_session(profile.id, token)
+    return profile
+
+
+class MainWindow(QMainWindow):
+    """The app window. Signals are for tests and the tray: they fire on the GUI thread."""
+
+    profiles_loaded = Signal()
+    connected = Signal(object)       # CanvasClient of the selected profile
+    connection_failed = Signal(str)
+    terms_loaded = Signal(list)
+    preflight_done = Signal(object)  # sis_csv.Report, or None when the check failed
+    upload_started = Signal()
+    import_created = Signal(object)  # SisImport as Canvas answered the upload
+    import_finished = Signal(object)  # terminal SisImport
+    upload_ended = Signal(str)       # sentence when an upload stops without an import
+    notified = Signal(str, str)      # title, message of an end-of-import notification
+    first_shown = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icons.app_icon())
+        self.resize(1280, 800)
+        self.profiles: list[Any] = []
+        self.session_profiles: list[Any] = []
+        self.profile: Any = None
+        self.client: Any = None
+        self.report: Any = None
+        self.sis_import: Any = None
+        self.poll_options: dict[str, Any] = {}
+        self._validate: tasks.Task | None = None
+        self._job: tasks.Task | None = None  # the safety check, upload or poll running now
+        self._files: list[dict[str, Any]] = []
+        self._upload_names: list[str] = []
+        self._last_recorded: tuple[Any, ...] | None = None
+        self._history = tasks.TaskRunner(self, max_threads=1)
+        self._dialog: QWidget | None = None
+        self._tray: QSystemTrayIcon | None = None
+        self._shown = False
+        self._resumed = False
+        self._build()
+        self._update_title()
+        self._update_actions()
+        QTimer.singleShot(0, self._warm_up)
+
+    # ---- building ---------------------------------------------------------------------
+    def _build(self) -> None:
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.setObjectName("profileSelector")
+        self.profile_combo.setAccessibleName("Profile")
+        self.profile_combo.setMinimumWidth(260)
+        self.profile_combo.setPlaceholderText("Loading profiles…")
+        self.profile_combo.currentIndexChanged.connect(self._profile_selected)
+        self.manage_button = QPushButton("&Manage…", self)
+        self.manage_button.setObjectName("manageProfilesButton")
+        self.manage_button.setToolTip("Add, edit or remove Canvas profiles")
+        self.manage_button.clicked.connect(self.manage_profiles_requested)
+        self.connection_label = QLabel(self)
+        self.connection_label.setObjectName("connectionStatus")
+        self.connection_label.setWordWrap(True)
+        profile_label = QLabel("&Profile:", self)
+        profile_label.setBuddy(self.profile_combo)
+        top = QHBoxLayout()
+        top.addWidget(profile_label)
+        top.addWidget(self.profile_combo)
+        top.addWidget(self.manage_button)
+        top.addWidget(self.connection_label, 1)
+
+        self.drop_zone = DropZone(self)
+        self.drop_zone.files_changed.connect(self._files_changed)
+        files_box = QGroupBox("Files", self)
+        QVBoxLayout(files_box).addWidget(self.drop_zone)
+
+        self.options_panel = OptionsPanel(self)
+        self.options_panel.changed.connect(self._update_actions)
+        options_scroll = QScrollArea(self)
+        options_scroll.setObjectName("optionsScroll")
+        options_scroll.setWidgetResizable(True)
+        options_scroll.setFrameShape(QScrollArea.NoFrame)
+        options_scroll.setWidget(self.options_panel)
+        options_box = QGroupBox("Options", self)
+        QVBoxLayout(options_box).addWidget(options_scroll)
+
+        left = QSplitter(Qt.Vertical, self)
+        left.setObjectName("leftSplitter")
+        left.addWidget(files_box)
+        left.addWidget(options_box)
+        left.setStretchFactor(0, 2)
+        left.setStretchFactor(1, 3)
+        left.setSizes([280, 440])
+
+        self.preflight = PreflightView(self)
+        self.preflight.changed.connect(self._update_actions)
+        self.import_page = QWidget(self)
+        self.import_page.setObjectName("importPage")
+        QVBoxLayout(self.import_page)
+        self._import_widgets: tuple[Any, Any] | None = None
+        self.history_page = QWidget(self)
+        self.history_page.setObjectName("historyPage")
+        QVBoxLayout(self.history_page).setContentsMargins(0, 0, 0, 0)
+        self._history_view: QWidget | None = None
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.addTab(self.preflight, icons.info_icon(), "Pre-&flight")
+        self.tabs.addTab(self.import_page, icons.upload_icon(), "&Import")
+        self.tabs.addTab(self.history_page, "&History")
+
+        split = QSplitter(Qt.Horizontal, self)
+        split.setObjectName("mainSplitter")
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([500, 780])
+
+        self.upload_hint = QLabel(self)
+        self.upload_hint.setObjectName("uploadHint")
+        self.upload_hint.setWordWrap(True)
+        self.upload_button = QPushButton(icons.upload_icon(), "&Upload to Canvas", self)
+        self.upload_button.setObjectName("uploadButton")
+        self.upload_button.setToolTip("Send the files with these options (Ctrl+Return)")
+        self.upload_button.setMinimumHeight(34)
+        self.upload_button.clicked.connect(self.upload_requested)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.upload_hint, 1)
+        bottom.addWidget(self.upload_button)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addLayout(bottom)
+        self.setCentralWidget(central)
+        self._build_menus()
+
+    def _warm_up(self) -> None:
+        """Once the loop runs (the window is up): read the profiles (the keyring module is
+        slow to import), build the history view and polish the hidden tab pages, so the
+        first switch to them later costs no visible pause."""
+        self.reload_profiles()
+        self._import_parts()
+        self.history_view
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            page.ensurePolished()
+            for child in page.findChildren(QWidget):
+                child.ensurePolished()
+            if page.layout() is not None:
+                page.layout().activate()
+
+    def _import_parts(self) -> tuple[Any, Any]:
+        """The Import tab's ProgressPanel and ResultsView, built on first use (after the
+        window is shown: nothing there is visible at start)."""
+        if self._import_widgets is None:
+            from .progress_panel import ProgressPanel
+            from .results_view import ResultsView
+            progress = ProgressPanel(self.import_page)
+            progress.cancel_button.clicked.connect(self.cancel_clicked)
+            progress.stop_button.clicked.connect(self.stop_following_clicked)
+            progress.resume_button.clicked.connect(self.follow_again_clicked)
+            progress.abort_button.clicked.connect(self.abort_requested)
+            results = ResultsView(self.import_page)
+            results.set_client(self.client)
+            layout = self.import_page.layout()
+            layout.addWidget(progress)
+            layout.addWidget(results, 1)
+            layout.addStretch(0)
+            self._import_widgets = (progress, results)
+        return self._import_widgets
+
+    @property
+    def progress(self) -> Any:
+        """The ProgressPanel of the Import tab."""
+        return self._import_parts()[0]
+
+    @property
+    def results(self) -> Any:
+        """The ResultsView of the Import tab."""
+        return self._import_parts()[1]
+
+    @property
+    def history_view(self) -> QWidget:
+        """Helper E's HistoryView, built on first use (after the window is shown, to keep
+        startup quick: it opens the history database)."""
+        if self._history_view is None:
+            from .history_view import HistoryView
+            view = HistoryView(parent=self.history_page)
+            view.attach_results_view(self.results)
+            self.history_page.layout().addWidget(view)
+            self._history_view = view
+        return self._history_view
+
+    def _build_menus(self) -> None:
+        def action(text: str, name: str, slot, shortcut=None) -> QAction:
+            act = QAction(text, self)
+            act.setObjectName(name)
+            if shortcut is not None:
+                act.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+            act.triggered.connect(slot)
+            return act
+
+        self.open_action = action("&Choose files…", "chooseFilesAction",
+                                  self.drop_zone.choose_requested, QKeySequence.Open)
+        self.upload_action = action("&Upload", "uploadAction", self.upload_requested,
+                                    [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.quit_action = action("&Quit", "quitAction", self.close, QKeySequence.Quit)
+        self.about_action = action("&About SIS Desktop", "aboutAction", self.about_requested)
+        self.addAction(self.upload_action)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.upload_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
+
+    # ---- profiles and connection -------------------------------------------------------
+    def reload_profiles(self, reconnect: bool = False) -> None:
+        """Read the saved profiles (worker); `reconnect` re-opens the selected one even if
+        unchanged (its token may have changed)."""
+        task = tasks.CallTask(load_profiles)
+        task.finished.connect(lambda result: self._profiles_finished(result, reconnect))
+        task.failed.connect(lambda s: self._set_connection_text(f"Profiles could not be read: {s}"))
+        tasks.start(task, self)
+
+    def _profiles_finished(self, result: tuple[list[Any], str | None], reconnect: bool = False) -> None:
+        profiles, notice = result
+        self.profiles = list(profiles)
+        if reconnect:
+            self.profile = None
+        self._fill_profiles(self.profile.id if self.profile else None)
+        if notice:
+            self.statusBar().showMessage(notice)
+        if not self.profiles and not self.session_profiles:
+            self._set_connection_text("No profile yet: click Manage… to add your Canvas account.")
+        if not self._resumed:
+            self._resumed = True
+            self.history_view.resume(client_for_entry)
+        self.profiles_loaded.emit()
+
+    def add_session_profile(self, name: str, url: str, account_id: Any, token: str) -> tasks.Task:
+        """Add an in-memory profile (the token is kept for this session only) and select it."""
+        task = tasks.CallTask(session_profile, name, url, account_id, token)
+        task.finished.connect(self._session_profile_finished)
+        task.failed.connect(self._set_connection_text)
+        return tasks.start(task, self)
+
+    def _session_profile_finished(self, profile: Any) -> None:
+        self.session_profiles = [p for p in self.session_profiles if p.id != profile.id] + [profile]
+        self._fill_profiles(profile.id)
+
+    def all_profiles(self) -> list[Any]:
+        return self.session_profiles + self.profiles
+
+    def _fill_profiles(self, select_id: str | None) -> None:
+        combo = self.profile_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for p in self.all_profiles():
+            label = f"{p.name} (this session only)" if p in self.session_profiles else p.name
+            combo.addItem(label, p.id)
+        index = combo.findData(select_id) if select_id else -1
+        if index < 0 and combo.count():
+            index = 0
+        combo.setCurrentIndex(index)
+        combo.setPlaceholderText("No profile")
+        combo.blockSignals(False)
+        chosen = self.all_profiles()[index] if index >= 0 else None
+        if chosen is None or self.profile is None or chosen.id != self.profile.id or chosen != self.profile:
+            self._profile_selected(index)
+
+    def _profile_selected(self, index: int) -> None:
+        profiles = self.all_profiles()
+        self.profile = profiles[index] if 0 <= index < len(profiles) else None
+        self.client = None
+        self.results.set_client(None)
+        self._update_title()
+        self._update_actions()
+        if self.profile is None:
+            self.history_view.set_connection(None, None, None, None)
+            return
+        self.options_panel.set_options(self.profile.import_options())
+        self.options_panel.set_terms([])
+        self._set_connection_text(f"Connecting to {self.profile.url}…")
+        task = tasks.CallTask(open_client, self.profile)
+        profile = self.profile
+        task.finished.connect(lambda client: self._client_finished(profile, client))
+        task.failed.connect(lambda s: self._client_failed(profile, s))
+        tasks.start(task, self)
+
+    def _client_finished(self, profile: Any, client: Any) -> None:
+        if profile is not self.profile:
+            return
+        self.client = client
+        self.results.set_client(client)
+        self.history_view.set_connection(profile.name, profile.url, profile.account_id,
+                                         lambda: open_client(profile))
+        self._set_connection_text(f"Account {profile.account_id} at {profile.url}")
+        self._update_actions()
+        self.connected.emit(client)
+        task = tasks.CallTask(client.list_terms)
+        task.finished.connect(lambda terms: self._terms_finished(profile, terms))
+        task.failed.connect(lambda s: self._terms_failed(profile, s))
+        tasks.start(task, self)
+
+    def _client_failed(self, profile: Any, sentence: str) -> None:
+        if profile is self.profile:
+            self._set_connection_text(sentence)
+            self.connection_failed.emit(sentence)
+
+    def _terms_finished(self, profile: Any, terms: list[Any]) -> None:
+        if profile is self.profile:
+            self.options_panel.set_terms(terms)
+            self.terms_loaded.emit(terms)
+
+    def _terms_failed(self, profile: Any, sentence: str) -> None:
+        if profile is self.profile:
+            self._set_connection_text(f"Terms could not be loaded: {sentence}")
+            self.connection_failed.emit(sentence)
+
+    def manage_profiles_requested(self) -> None:
+        from .profile_dialog import ProfileDialog
+        saved = self.profile is not None and self.profile not in self.session_profiles
+        dialog = ProfileDialog(self, select=self.profile.id if saved else None)
+        dialog.finished.connect(lambda _: self.reload_profiles(reconnect=True))
+        self._dialog = dialog
+        dialog.open()
+
+    def _set_connection_text(self, text: str) -> None:
+        self.connection_label.setText(text)
+
+    def _update_title(self) -> None:
+        name = self.profile.name if self.profile else NO_PROFILE
+        self.setWindowTitle(f"{sis_desktop.APP_NAME} — {name}")
+
+    # ---- files and pre-flight ---------------------------------------------------------
+    def load_files(self, paths: list[str]) -> list[str]:
+        """Add files as if dropped; returns the refusal sentences."""
+        return self.drop_zone.add_paths(paths)
+
+    def _files_changed(self, paths: list[str]) -> None:
+        if self._validate is not None:
+            self._validate.cancel()
+            self._validate = None
+        self.report = None
+        if not paths:
+            self.preflight.clear()
+            self._update_actions()
+            return
+        self.preflight.show_running(paths)
+        self.tabs.setCurrentWidget(self.preflight)
+        task = tasks.ValidateTask(paths)
+        task.progress.connect(lambda v: task is self._validate and self.preflight.show_progress(*v))
+        task.finished.connect(lambda report: self._validate_finished(task, report))
+        task.failed.connect(lambda s: self._validate_failed(task, s))
+        self._validate = tasks.start(task, self)
+        self._update_actions()
+
+    def _validate_finished(self, task: tasks.Task, report: Any) -> None:
+        if task is not self._validate:
+            return
+        self._validate = None
+        self.report = report
+        self.preflight.show_report(report)
+        self._update_actions()
+        self.preflight_done.emit(report)
+
+    def _validate_failed(self, task: tasks.Task, sentence: str) -> None:
+        if task is not self._validate:
+            return
+        self._validate = None
+        self.preflight.show_failure(sentence)
+        self._update_actions()
+        self.preflight_done.emit(None)
+
+    # ---- upload -----------------------------------------------------------------------
+    def upload_blockers(self) -> list[str]:
+        """Why the upload cannot start now, as sentences (empty when it can)."""
+        out: list[str] = []
+        if self._job is not None:
+            out.append("An import is in progress.")
+        if self.profile is None:
+            out.append("Choose a profile.")
+        elif self.client is None:
+            out.append("Not connected to Canvas yet.")
+        if not self.drop_zone.paths():
+            out.append("Choose the files to upload.")
+        elif self._validate is not None:
+            out.append("The pre-flight check is still running.")
+        elif self.preflight.blocking():
+            n = len(self.report.errors)
+            out.append(f"The pre-flight check found {n:,} error{'s' if n != 1 else ''}: fix the "
+                       "files, or tick “Upload anyway”.")
+        out += self.options_panel.problems()
+        return out
+
+    def _update_actions(self) -> None:
+        blockers = self.upload_blockers()
+        self.upload_button.setEnabled(not blockers)
+        self.upload_action.setEnabled(not blockers)
+        self.upload_hint.setText(" ".join(blockers) if blockers else
+                                 f"Ready to send to {self.profile.name}.")
+        busy = self._job is not None
+        self.profile_combo.setEnabled(not busy)
+        self.manage_button.setEnabled(not busy)
+        self.drop_zone.setEnabled(not busy)
+
+    def upload_requested(self) -> None:
+        if self.upload_blockers():
+            self._update_actions()
+            return
+        options = self.options_panel.options()
+        if options.batch_mode:
+            from .full_batch_dialog import FullBatchConfirmDialog
+            counts = self.report.counts_by_type() if self.report else {}
+            dialog = FullBatchConfirmDialog(self.options_panel.selected_term(), counts, options, self)
+            dialog.accepted.connect(lambda: self._start_safety_check(options))
+            dialog.rejected.connect(lambda: self.statusBar().showMessage(
+                "Full batch update cancelled; nothing was sent."))
+            self._dialog = dialog
+            dialog.open()
+        else:
+            self._start_safety_check(options)
+
+    def _start_safety_check(self, options: Any) -> None:
+        paths = self.drop_zone.paths()
+        profile = self.profile
+        task = tasks.CallTask(safety_check, self.client, profile.url, profile.account_id, paths)
+        task.finished.connect(lambda check: self._safety_finished(check, paths, options))
+        task.failed.connect(lambda s: self._upload_stopped(f"Nothing was sent: {s}"))
+        task.cancelled.connect(lambda: self._upload_stopped("Cancelled; nothing was sent."))
+        self._job = tasks.start(task, self)
+        self.results.clear()
+        self.progress.start_checking()
+        self.tabs.setCurrentIndex(1)
+        self._update_actions()
+
+    def _safety_finished(self, check: SafetyCheck, paths: list[str], options: Any) -> None:
+        self._files = check.files
+        worries = []
+        if check.running:
+            listed = ", ".join(f"{si.id} ({si.workflow_state.label.lower()})" for si in check.running[:5])
+            worries.append(f"Canvas is already working on imports for this account: {listed}. "
+                           "Yours will wait until they finish.")
+        if check.duplicates:
+            ids = ", ".join(str(e.import_id) for e in check.duplicates[:5])
+            worries.append(f"The same file contents were sent to this account in the last 24 "
+                           f"hours (import {ids}).")
+        if not worries:
+            self._start_upload(paths, options)
+            return
+        box = QMessageBox(QMessageBox.Warning, "Send anyway?",
+                          "\n\n".join(worries) + "\n\nSend these files now?",
+                          QMessageBox.Yes | QMessageBox.No, self)
+        box.setObjectName("safetyQuestion")
+        box.setDefaultButton(QMessageBox.No)
+        box.button(QMessageBox.Yes).setText("&Send anyway")
+        box.button(QMessageBox.No).setText("&Don't send")
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.Yes:
+                self._start_upload(paths, options)
+            else:
+                self._upload_stopped("Nothing was sent.")
+        box.finished.connect(answered)
+        self._dialog = box
+        box.open()
+
+    def _start_upload(self, paths: list[str], options: Any) -> None:
+        self._upload_names = [Path(p).name for p in paths]
+        total = sum(f["size"] for f in self._files)
+        task = tasks.UploadTask(self.client, paths, options)
+        task.progress.connect(lambda v: self.progress.set_upload(*v))
+        task.finished.connect(lambda si: self._upload_finished(task, si, options))
+        task.failed.connect(lambda s: self._upload_stopped(f"The upload failed: {s}"))
+        task.cancelled.connect(lambda: self._upload_stopped(
+            "Upload cancelled; nothing was sent to Canvas."))
+        self._job = tasks.start(task, self)
+        self.progress.start_upload(total, self._upload_names)
+        self._update_actions()
+        self.upload_started.emit()
+
+    def _upload_stopped(self, sentence: str) -> None:
+        self._job = None
+        self.progress.finish(sentence)
+        self.statusBar().showMessage(sentence)
+        self._update_actions()
+        self.upload_ended.emit(sentence)
+
+    def _upload_finished(self, task: tasks.UploadTask, sis_import: Any, options: Any) -> None:
+        self.sis_import = sis_import
+        if task.ambiguous:
+            self.statusBar().showMessage(task.ambiguous)
+        profile = self.profile
+        record = dict(profile=profile.name, url=profile.url, account_id=profile.account_id,
+                      sis_import=sis_import, files=self._files, options=options.to_dict())
+        self._write_history("record_created", **record)
+        self._last_recorded = (sis_import.workflow_state, sis_import.progress)
+        self.import_created.emit(sis_import)
+        self.progress.start_polling(sis_import)
+        self._follow(sis_import.id)
+
+    # ---- following the import -----------------------------------------------------------
+    def _follow(self, import_id: int) -> None:
+        task = tasks.PollTask(self.client, import_id, **self.poll_options)
+        task.progress.connect(self._poll_update)
+        task.finished.connect(self._poll_finished)
+        task.failed.connect(self._poll_failed)
+        task.cancelled.connect(self._poll_cancelled)
+        self._job = tasks.start(task, self)
+        self._update_actions()
+
+    def _poll_update(self, sis_import: Any) -> None:
+        self.sis_import = sis_import
+        if not sis_import.is_terminal:
+            self.progress.set_import(sis_import)
+        key = (sis_import.workflow_state, sis_import.progress)
+        if key != self._last_recorded:
+            self._last_recorded = key
+            self._write_history("update", self.profile.url, self.profile.account_id, sis_import)
+
+    def _poll_finished(self, sis_import: Any) -> None:
+        self._job = None
+        self.sis_import = sis_import
+        self._write_history("update", self.profile.url, self.profile.account_id, sis_import)
+        self.progress.set_import(sis_import)
+        self.results.show_import(sis_import)
+        self.tabs.setCurrentIndex(1)
+        self._update_actions()
+        self._notify(f"Import {sis_import.id}: {sis_import.workflow_state.label}",
+                     f"{sis_import.error_count:,} errors, {sis_import.warning_count:,} warnings.")
+        self.history_view.refresh_clicked()
+        self.import_finished.emit(sis_import)
+
+    def _poll_failed(self, sentence: str) -> None:
+        self._job = None
+        self.progress.lost_contact(sentence)
+        self.statusBar().showMessage(f"Lost contact with Canvas: {sentence}")
+        self._update_actions()
+        self.upload_ended.emit(sentence)
+
+    def _poll_cancelled(self) -> None:
+        self._job = None
+        sentence = (f"Stopped following import {self.sis_import.id}; Canvas carries on with it "
+                    "(see History).")
+        self.progress.finish(sentence)
+        self._update_actions()
+        self.upload_ended.emit(sentence)
+
+    def follow_again_clicked(self) -> None:
+        if self.sis_import is not None and self._job is None and self.client is not None:
+            self.progress.resumed()
+            self._follow(self.sis_import.id)
+
+    def stop_following_clicked(self) -> None:
+        if isinstance(self._job, tasks.PollTask):
+            self._job.cancel()
+
+    def cancel_clicked(self) -> None:
+        if self._job is not None and not isinstance(self._job, tasks.PollTask):
+            self._job.cancel()
+
+    def abort_requested(self) -> None:
+        if self.sis_import is None:
+            return
+        box = QMessageBox(QMessageBox.Question, "Abort import?",
+                          f"Ask Canvas to abort import {self.sis_import.id}? Rows already "
+                          "imported stay imported.", QMessageBox.Yes | QMessageBox.No, self)
+        box.setObjectName("abortQuestion")
+        box.setDefaultButton(QMessageBox.No)
+        box.button(QMessageBox.Yes).setText("&Abort import")
+        box.button(QMessageBox.No).setText("&Keep it running")
+        box.finished.connect(lambda r: self._abort(self.sis_import.id) if r == QMessageBox.Yes else None)
+        self._dialog = box
+        box.open()
+
+    def _abort(self, import_id: int) -> None:
+        task = tasks.CallTask(self.client.abort, import_id)
+        task.finished.connect(lambda si: self._aborted(si))
+        task.failed.connect(lambda s: self.statusBar().showMessage(f"Canvas did not abort it: {s}"))
+        self.progress.abort_button.setEnabled(False)
+        task.finished.connect(lambda _: self.progress.abort_button.setEnabled(True))
+        task.failed.connect(lambda _: self.progress.abort_button.setEnabled(True))
+        tasks.start(task, self)
+
+    def _aborted(self, sis_import: Any) -> None:
+        self.statusBar().showMessage(f"Canvas says import {sis_import.id} is "
+                                     f"{sis_import.workflow_state.label.lower()}.")
+        if self._job is None and sis_import.is_terminal:  # not followed right now
+            self._poll_finished(sis_import)
+
+    def _write_history(self, method: str, *args: Any, **kwargs: Any) -> None:
+        def write() -> None:
+            from sis_desktop.core.history import History
+            getattr(History(), method)(*args, **kwargs)
+        task = tasks.CallTask(write)
+        task.failed.connect(lambda s: self.statusBar().showMessage(f"History not updated: {s}"))
+        self._history.start(task, self)
+
+    # ---- notifications, about, lifecycle -----------------------------------------------
+    def _notify(self, title: str, message: str) -> None:
+        if self.isActiveWindow():
+            return
+        if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():
+            self._tray = QSystemTrayIcon(icons.app_icon(), self)
+            self._tray.setObjectName("trayIcon")
+            self._tray.setToolTip(sis_desktop.APP_NAME)
+            self._tray.activated.connect(lambda _: (self.showNormal(), self.activateWindow()))
+            self._tray.show()
+        if self._tray is not None:
+            self._tray.showMessage(title, message, icons.app_icon(), 10000)
+        else:
+            QApplication.alert(self)  # no tray: the desktop flags the window instead
+        self.notified.emit(title, message)
+
+    def about_requested(self) -> None:
+        box = QMessageBox(self)
+        box.setObjectName("aboutBox")
+        box.setWindowTitle(f"About {sis_desktop.APP_NAME}")
+        box.setIconPixmap(icons.app_icon().pixmap(64, 64))
+        box.setText(f"<b>{sis_desktop.APP_NAME}</b> {sis_desktop.__version__}")
+        box.setInformativeText("Upload SIS data to Canvas LMS: pre-flight checks, safe options, "
+                               "streaming uploads, status and history. MIT licence.")
+        self._dialog = box
+        box.open()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.first_shown.emit()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        """Stop every task (imports go on in Canvas), wait a moment for the workers, and let
+        their last signals arrive while this window's widgets still exist."""
+        if self._history_view is not None:
+            self._history_view.shutdown()
+        shared = tasks.runner()
+        shared.cancel_all()
+        self._history.wait(5000)
+        shared.wait(CLOSE_WAIT_MS)
+        QCoreApplication.sendPostedEvents()
+        if self._tray is not None:
+            self._tray.hide()
+        super().closeEvent(event)

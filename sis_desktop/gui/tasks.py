@@ -1,0 +1,294 @@
+"""The app's one background pattern: a small QObject task per job, run on a worker thread.
+
+How it works
+- A `Task` owns one call into core code. `run()` executes on a thread of the app's own
+  `QThreadPool` (wrapped in a QRunnable); widgets are never touched there.
+- The worker never emits the public signals itself. It emits private signals that are
+  connected to the task's own slots with `Qt.QueuedConnection`; those slots run on the
+  GUI thread (where the task was created) and re-emit `progress`, `finished`, `failed`,
+  `cancelled`. So anything connected to a task's public signals (methods or lambdas)
+  always runs on the GUI thread.
+- `cancel()` sets a `threading.Event` that core code polls (`cancelled=task.cancel_flag`).
+- `TaskRunner.start(task, owner=widget)` keeps the task referenced until it has ended, so
+  Python never collects a running task. `start(task, owner=...)` uses the app's shared
+  runner. With an `owner`, the task is cancelled and goes silent (no signal at all) once
+  the owner is destroyed, so slots and lambdas never touch deleted widgets.
+
+Exactly one end signal is emitted per task: `finished(result)`, `failed(sentence)` or
+`cancelled()`. `failed` carries one sentence: a `CanvasError`'s own text, else a generic
+sentence (never a traceback, never a token).
+"""
+from __future__ import annotations
+
+import collections.abc
+import logging
+import sys
+import threading
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+MAX_THREADS = 8  # uploads and polls are long-lived; keep room for quick calls beside them
+
+
+def describe_error(exc: BaseException) -> str:
+    """One sentence for the user about `exc`."""
+    from sis_desktop.core.canvas.errors import CanvasError
+    if isinstance(exc, CanvasError):
+        return str(exc) or "Canvas refused the request."
+    if isinstance(exc, _sentence_errors()):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        name = exc.filename or "a file"
+        return f"Could not find {name}; check that it still exists and try again."
+    if isinstance(exc, PermissionError):
+        name = exc.filename or "a file"
+        return f"Permission denied for {name}; check that you may read or write it."
+    if isinstance(exc, OSError):
+        what = f" ({exc.strerror})" if exc.strerror else ""
+        return f"A disk or system error stopped this task{what}; check the files and try again."
+    return (f"An unexpected error stopped this task ({type(exc).__name__}); "
+            "see the log for details.")
+
+
+def _sentence_errors() -> tuple[type, ...]:
+    """Core errors whose text is already a sentence for the user (only modules already
+    imported can have raised them, so nothing heavy is imported here)."""
+    found: list[type] = []
+    for module, name in (("sis_desktop.core.profiles", "ProfileError"),
+                         ("sis_desktop.core.secrets", "KeyringUnavailable")):
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)
+
+
+class Task(QObject):
+    """Base class: subclasses implement `run()` (worker thread) and return the result."""
+
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    # worker → GUI thread relays (connected with QueuedConnection in __init__)
+    _progress_relay = Signal(object)
+    _end_relay = Signal(str, object)
+    _ended = Signal()  # always emitted last, even when silenced; the runner listens
+
+    #: When True a result that arrives after `cancel()` is still delivered as `finished`
+    #: (an upload that Canvas accepted exists, whatever the user clicked).
+    keep_result_after_cancel = False
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.cancel_flag = threading.Event()
+        self.running = False
+        self.done = False
+        self.silenced = False
+        self._progress_relay.connect(self._deliver_progress, Qt.QueuedConnection)
+        self._end_relay.connect(self._deliver_end, Qt.QueuedConnection)
+
+    # ---- API for subclasses (worker thread) -------------------------------------------
+    def run(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def report(self, value: Any) -> None:
+        """Send a progress value to the GUI thread (safe from the worker)."""
+        try:
+            self._progress_relay.emit(value)
+        except RuntimeError:  # the task's QObject is gone (app shutting down)
+            self.cancel_flag.set()
+
+    # ---- API for the GUI thread ------------------------------------------------------
+    def cancel(self) -> None:
+        self.cancel_flag.set()
+
+    @Slot()
+    def silence(self) -> None:
+        """Cancel and emit nothing more (the task's owner is gone)."""
+        self.silenced = True
+        self.cancel_flag.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancel_flag.is_set()
+
+    # ---- internals --------------------------------------------------------------------
+    def _execute(self) -> None:
+        """Runs on the worker thread."""
+        from sis_desktop.core.canvas.errors import Cancelled
+        try:
+            result = self.run()
+            if isinstance(result, collections.abc.Iterator):
+                result = list(result)  # lazy pages must be read here, not on the GUI thread
+        except Cancelled:
+            self._end("cancelled", None)
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes one sentence
+            if self.is_cancelled:
+                self._end("cancelled", None)
+            else:
+                log.warning("%s failed: %s", type(self).__name__, type(exc).__name__, exc_info=exc)
+                self._end("failed", describe_error(exc))
+        else:
+            if self.is_cancelled and not self.keep_result_after_cancel:
+                self._end("cancelled", None)
+            else:
+                self._end("finished", result)
+
+    def _end(self, kind: str, value: Any) -> None:
+        try:
+            self._end_relay.emit(kind, value)
+        except RuntimeError:  # the task's QObject is gone (app shutting down): nobody listens
+            log.debug("%s ended (%s) after its owner was deleted", type(self).__name__, kind)
+
+    @Slot(object)
+    def _deliver_progress(self, value: Any) -> None:
+        if not self.done and not self.silenced:
+            self.progress.emit(value)
+
+    @Slot(str, object)
+    def _deliver_end(self, kind: str, value: Any) -> None:
+        self.running = False
+        self.done = True
+        try:
+            if self.silenced:
+                pass
+            elif kind == "finished":
+                self.finished.emit(value)
+            elif kind == "failed":
+                self.failed.emit(value)
+            else:
+                self.cancelled.emit()
+        finally:
+            self._ended.emit()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._task = task
+
+    def run(self) -> None:
+        self._task._execute()
+        self._task = None
+
+
+class TaskRunner(QObject):
+    """Starts tasks on its own thread pool and keeps them alive until they end."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = MAX_THREADS):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._active: set[Task] = set()
+
+    def start(self, task: Task, owner: QObject | None = None) -> Task:
+        self._active.add(task)
+        task._ended.connect(lambda: self._active.discard(task))
+        if owner is not None:
+            owner.destroyed.connect(task.silence)
+        task.running = True
+        self.pool.start(_Runnable(task))
+        return task
+
+    def active(self) -> list[Task]:
+        return list(self._active)
+
+    def cancel_all(self) -> None:
+        for task in list(self._active):
+            task.cancel()
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until every worker returned (used only at shutdown)."""
+        return self.pool.waitForDone(msecs)
+
+
+_runner: TaskRunner | None = None
+
+
+def runner() -> TaskRunner:
+    """The app's shared runner (created on first use, on the GUI thread)."""
+    global _runner
+    if _runner is None:
+        _runner = TaskRunner()
+    return _runner
+
+
+def start(task: Task, owner: QObject | None = None) -> Task:
+    """Start `task` on the shared runner and return it (connect signals before or after:
+    they are delivered by the event loop). Pass the widget whose slots the task's signals
+    reach as `owner`."""
+    return runner().start(task, owner)
+
+
+# ---- concrete tasks -----------------------------------------------------------------------
+
+class CallTask(Task):
+    """One-off call `fn(*args, **kwargs)` (terms, account, importing check, error rows…).
+
+    An iterator result is read to a list on the worker thread."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any):
+        super().__init__()
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+
+    def run(self) -> Any:
+        return self._fn(*self._args, **self._kwargs)
+
+
+class ValidateTask(Task):
+    """Pre-flight check of the chosen files; result is a `sis_csv.Report`.
+
+    `progress` carries whatever `validate_paths` reports, as a tuple of its arguments."""
+
+    def __init__(self, paths: Sequence[str]):
+        super().__init__()
+        self.paths = [str(p) for p in paths]
+
+    def run(self) -> Any:
+        from sis_desktop.core.sis_csv import validate_paths
+        return validate_paths(self.paths, cancelled=self.cancel_flag,
+                              on_progress=lambda *args: self.report(args))
+
+
+class UploadTask(Task):
+    """Send the files to Canvas; `progress` carries `(sent_bytes, total_bytes)`, result is the
+    created `SisImport`. A result that arrives after cancel is still delivered, and so is
+    the import Canvas's list shows after an ambiguous upload (`ambiguous` says so)."""
+
+    keep_result_after_cancel = True
+
+    def __init__(self, client: Any, paths: Sequence[str], options: Any, raw: bool = False):
+        super().__init__()
+        self.client, self.paths, self.options, self.raw = client, [str(p) for p in paths], options, raw
+
+        self.ambiguous: str | None = None
+
+    def run(self) -> Any:
+        from sis_desktop.core.canvas.errors import AmbiguousUpload
+        try:
+            return self.client.create_import(
+                self.paths, self.options, raw=self.raw, cancelled=self.cancel_flag,
+                on_progress=lambda sent, total: self.report((sent, total)))
+        except AmbiguousUpload as exc:
+            if exc.found is None:
+                raise
+            self.ambiguous = str(exc)
+            return exc.found
+
+
+class PollTask(Task):
+    """Follow one import to a terminal state; `progress` carries each `SisImport` seen.
+    `poll_kw` goes to `client.poll` (e.g. `intervals`, `max_failures`)."""
+
+    def __init__(self, client: Any, import_id: int, **poll_kw: Any):
+        super().__init__()
+        self.client, self.import_id, self.poll_kw = client, import_id, poll_kw
+
+    def run(self) -> Any:
+        return self.client.poll(self.import_id, on_update=self.report, cancelled=self.cancel_flag,
+                                **self.poll_kw)
