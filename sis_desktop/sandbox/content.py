@@ -157,8 +157,8 @@ def _add_row_findings(upload: Path, result: Upload) -> None:
     known = {(m.file, m.message) for m in result.messages}
     by_file = {f.name: f for f in result.files}
     for finding in report.findings:
-        if finding.severity not in ("error", "warning"):
-            continue
+        if finding.severity not in ("error", "warning") or finding.file is None:
+            continue  # file None: the validator's upload-level advice, not a Canvas message
         if finding.row is None:
             if (finding.file, finding.message) not in known:
                 failure = finding.severity == "error"
@@ -168,7 +168,7 @@ def _add_row_findings(upload: Path, result: Upload) -> None:
             continue
         result.messages.append(Message(finding.file, finding.message, finding.row, False))
         csv_file = by_file.get(finding.file)
-        if csv_file is not None and not finding.message.startswith("Bad date format"):
+        if csv_file is not None and finding.skips_row:
             csv_file.skipped.add(finding.row)
 
 

@@ -2,7 +2,10 @@
 (first matching type in processing order wins), plus the advice Canvas does not give."""
 from __future__ import annotations
 
+from .report import clip
 from .rules import FILE_TYPES, FileType
+
+MAX_LISTED = 10  # column names listed in one notice
 
 
 def normalise_header(header: list[str]) -> list[str]:
@@ -36,7 +39,7 @@ def header_advice(header: list[str], ftype: FileType | None, *,
     advice: list[str] = []
     spaced = [c for c in cells if c != c.strip() and c.strip()]
     for cell in spaced:
-        advice.append(f'The header "{cell}" has spaces around it; Canvas does not trim header '
+        advice.append(f'The header "{clip(cell)}" has spaces around it; Canvas does not trim header '
                       f'names, so it would not recognise this column. Remove the spaces.')
     stripped = [c.strip() for c in cells]
     if ftype is None:
@@ -107,4 +110,6 @@ def _traps(ftype: FileType, names: set[str], institutional_tags: bool) -> list[s
 
 
 def _quoted(items: list[str], sep: str = ", ") -> str:
-    return sep.join(f'"{i}"' for i in items)
+    shown = sep.join(f'"{clip(i)}"' for i in items[:MAX_LISTED])
+    more = len(items) - MAX_LISTED
+    return shown + (f"{sep}… ({more:,} more)" if more > 0 else "")

@@ -18,7 +18,7 @@ from ..canvas.errors import Cancelled
 from . import special
 from .compiler import compile_checks
 from .detection import detect, header_advice
-from .report import ERROR, NOTICE, WARNING, FileReport, Finding, Report
+from .report import ERROR, NOTICE, WARNING, FileReport, Finding, Report, clip
 from .rules import BY_NAME, KIND_WORDS, ORDER, FileType
 from .sources import ArchiveError, Source, iter_csv_sources
 
@@ -96,6 +96,7 @@ class _Entry:
     ftype: FileType | None = None
     header: list[str] | None = None
     problem: tuple[str, str | None] | None = None  # (error, explanation) found while detecting
+    ignored: str | None = None  # why Canvas passes over this file, e.g. "x.csv is empty"
 
 
 class _Upload:
@@ -111,6 +112,7 @@ class _Upload:
         report = Report()
         entries: list[_Entry] = []
         upload_findings: list[Finding] = []
+        hollow: list[str] = []  # zips holding nothing Canvas would look at
         for path in paths:
             try:
                 sources = list(iter_csv_sources(path))
@@ -120,6 +122,8 @@ class _Upload:
                 continue
             except OSError as exc:
                 raise UnreadablePath(f"{path} cannot be read ({exc.strerror or exc}).") from exc
+            if not sources:
+                hollow.append(f"{path.name} holds no files")
             for source in sources:
                 entry = _Entry(source, FileReport(source.name, None, 0, source.size))
                 entries.append(entry)
@@ -137,6 +141,7 @@ class _Upload:
         for entry in entries:
             report.findings.extend(entry.findings)
         report.findings.extend(upload_findings)
+        report.findings.extend(_nothing_imported(report, entries, hollow))
         report.term_ids = {t for t in self.stores["course"].values() if t}
         report.findings.extend(_upload_advice(report))
         return report
@@ -146,6 +151,10 @@ class _Upload:
         source = entry.source
         if not source.is_csv:
             entry.findings.append(Finding(WARNING, source.name, None, UNKNOWN_FILE))
+            entry.ignored = (f"{source.name} is a zip inside the zip, which Canvas skips as an "
+                             f"unknown file type" if source.name.lower().endswith(".zip") else
+                             f"{source.name} is not a .csv file (Canvas skips it as an unknown "
+                             f"file type)")
             return
         try:
             with source.open() as raw:
@@ -153,6 +162,7 @@ class _Upload:
                 if not head or head == codecs.BOM_UTF8:
                     entry.findings.append(Finding(NOTICE, source.name, None,
                                                   "This file is empty; Canvas ignores it."))
+                    entry.ignored = f"{source.name} is empty"
                     return
                 explanation = _encoding_trouble(head)
                 if explanation:
@@ -173,6 +183,7 @@ class _Upload:
         if header is None:
             entry.findings.append(Finding(NOTICE, source.name, None,
                                           "This file has no header row; Canvas ignores it."))
+            entry.ignored = f"{source.name} has no header row"
             return
         first = head.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8-sig", "replace") + "\n"
         if '"' in first and not any("\n" in c or "\r" in c for c in header) \
@@ -256,11 +267,13 @@ class _FileRun:
     def agg(self, key: str, n: int, sample: str) -> None:
         slot = self.aggregates.get(key)
         if slot is None:
-            self.aggregates[key] = [1, n, [sample]]
+            self.aggregates[key] = [1, n, [clip(sample)]]
         else:
             slot[0] += 1
-            if len(slot[2]) < 3 and sample not in slot[2]:
-                slot[2].append(sample)
+            if len(slot[2]) < 3:
+                sample = clip(sample)
+                if sample not in slot[2]:
+                    slot[2].append(sample)
 
     def miss(self, kind: str, n: int, value: str) -> None:
         self.agg("missing:" + kind, n, value)
@@ -275,7 +288,7 @@ class _FileRun:
 
     def _format(self, template: str, row: list[str], extra: dict) -> str:
         values = _RowValues(self.index, row)
-        values.update(extra)
+        values.update((k, clip(v)) for k, v in extra.items())
         return template.format_map(values)
 
     # the pass
@@ -369,6 +382,7 @@ class _FileRun:
         entry.report.rows = self.rows
         for n, account, parent in self.parents:
             if parent in self.local["account"]:
+                account, parent = clip(account), clip(parent)
                 self.findings.append(Finding(NOTICE, self.name, n, (
                     f"Parent account {parent} of {account} comes later in this upload; Canvas "
                     f"processes rows top-down, so unless {parent} already exists in Canvas this "
@@ -437,7 +451,7 @@ class _RowValues(dict):
         if key.endswith("_lower"):
             return self[key[:-6]].lower()
         i = self.index.get(key)
-        return self.row[i].strip() if i is not None and i < len(self.row) else ""
+        return clip(self.row[i].strip()) if i is not None and i < len(self.row) else ""
 
 
 def _is_blank(row: list[str]) -> bool:
@@ -549,6 +563,27 @@ def _needed_kinds(types: set[str]) -> set[str]:
     if "login" in types:
         kinds.add("user")
     return kinds
+
+
+MAX_REASONS = 3  # files named in the "nothing would be imported" sentence
+
+
+def _nothing_imported(report: Report, entries: list[_Entry], hollow: list[str]) -> list[Finding]:
+    """One upload-level error when Canvas would import no file at all (only empty, non-CSV
+    or header-less files), unless a file error already explains the failure. A header-only
+    CSV counts as imported: its type is processed (e.g. a full batch that empties it)."""
+    if report.errors or any(f.type for f in report.files):
+        return []
+    reasons = hollow + [e.ignored for e in entries if e.ignored]
+    if not reasons:
+        reasons = ["the upload holds no files"]
+    why = "; ".join(reasons[:MAX_REASONS])
+    more = len(reasons) - MAX_REASONS
+    if more > 0:
+        why += f"; and {more:,} more file{'s' if more != 1 else ''} Canvas would skip"
+    return [Finding(ERROR, None, None,
+                    f"Nothing in this upload would be imported: {why}. Add SIS CSV files "
+                    f"(users.csv, courses.csv, …) and try again.")]
 
 
 def _upload_advice(report: Report) -> list[Finding]:

@@ -5,6 +5,14 @@ from dataclasses import dataclass, field
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITIES = (ERROR, WARNING, NOTICE)
+MAX_VALUE = 80  # characters of a file's value quoted in a message
+# Row warnings after which Canvas still imports the row (the date or e-mail is left out).
+ROW_KEPT = ("Bad date format for ", "The email address associated with user ")
+
+
+def clip(value: str, limit: int = MAX_VALUE) -> str:
+    """A value as quoted in a message: at most `limit` characters, ending in "…" when cut."""
+    return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,13 @@ class Finding:
     file: str | None
     row: int | None
     message: str
+
+    @property
+    def skips_row(self) -> bool:
+        """True for a row warning after which Canvas skips the row (most of them; not
+        "Bad date format …" nor an invalid e-mail address, where the row is still imported)."""
+        return (self.severity == WARNING and self.row is not None
+                and not self.message.startswith(ROW_KEPT))
 
     def to_json(self) -> dict:
         return {"severity": self.severity, "file": self.file, "row": self.row,

@@ -64,7 +64,8 @@ def test_not_a_zip(tmp_path):
 
 def test_other_extension_is_skipped(tmp_path):
     report = validate_paths([write(tmp_path, "users.xlsx", b"PK\x03\x04xx")])
-    assert triples(report) == [("warning", None, "Skipping unknown file type")]
+    assert triples(report)[0] == ("warning", None, "Skipping unknown file type")
+    assert "users.xlsx is not a .csv file" in report.errors[0].message
 
 
 def test_several_csvs_are_one_upload(tmp_path):
