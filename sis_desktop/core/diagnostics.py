@@ -7,7 +7,6 @@ version is reported only when the GUI has already loaded it.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import logging
 import platform
 import sys
@@ -43,14 +42,10 @@ def _qt_line() -> str:
 
 
 def _keyring_line() -> str:
-    """Where tokens are kept, in the words of the secrets module when it exists."""
+    """Where tokens are kept, in the secrets module's words."""
     try:
-        if importlib.util.find_spec("sis_desktop.core.secrets") is not None:
-            from sis_desktop.core import secrets
-            return secrets.TokenStore().describe()
-        import keyring
-        backend = keyring.get_keyring()
-        return f"{type(backend).__module__}.{type(backend).__name__}"
+        from sis_desktop.core import secrets
+        return secrets.TokenStore().describe()
     except Exception as exc:  # a broken keyring must not break the report
         return f"unknown ({type(exc).__name__})"
 

@@ -8,10 +8,10 @@ anywhere: the caller may keep the token in memory for this session only instead.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backend
-import keyring.errors
+if TYPE_CHECKING:  # keyring is imported inside functions: it is slow to import (~0.3 s)
+    import keyring.backend
 
 SERVICE = "sis-desktop"
 SESSION_ONLY = "kept for this session only"
@@ -59,6 +59,8 @@ class TokenStore:
     def _usable(self) -> keyring.backend.KeyringBackend | None:
         """The secure backend to use, or None (then `_reason` says why). Re-checked when
         keyring's active backend changes."""
+        import keyring
+        import keyring.errors
         active = keyring.get_keyring()
         if active is self._checked_backend:
             return self._backend
@@ -150,6 +152,7 @@ class TokenStore:
         backend = self._usable()
         if backend is None:
             return False
+        import keyring.errors
         try:
             backend.delete_password(SERVICE, profile_id)
         except keyring.errors.PasswordDeleteError:

@@ -3,15 +3,21 @@
 Files on the command line are loaded as if dropped. `--sandbox` runs the local
 Canvas-compatible server in this process (its own thread, a temporary data folder) and
 selects an in-memory "Sandbox" profile for it; the server stops when the app quits.
+
+The redacting log file (DEBUG, as the CLI) starts once the window is shown, to keep start-up
+quick. An uncaught exception writes a masked crash report and tells the user, in one
+sentence, where it is (`report_crash`, installed as `sys.excepthook`).
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
 import time
-from typing import Sequence
+from types import TracebackType
+from typing import Any, Sequence
 
 import sis_desktop
 
@@ -40,15 +46,58 @@ def start_sandbox(folder: str):
     return sandbox
 
 
+_crash_box: Any = None  # the crash message shown now (one at a time)
+
+
+def report_crash(exc_type: type[BaseException], exc: BaseException,
+                 tb: TracebackType | None, parent: Any = None) -> Any:
+    """`sys.excepthook` of the app: save a masked crash report and say in one sentence where
+    it is (never a traceback, never a token). Returns the QMessageBox shown, if any."""
+    global _crash_box
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return None
+    from sis_desktop.core.diagnostics import write_crash_report
+    try:
+        path = write_crash_report(exc_type, exc, tb)
+        text = (f"Something unexpected went wrong; a report for the developers was saved to "
+                f"{path}.")
+    except Exception:  # noqa: BLE001 - the report itself failed (disk full, no folder…)
+        logging.getLogger(__name__).error("crash report not written", exc_info=True)
+        text = ("Something unexpected went wrong and no report could be saved; use Help → "
+                "Copy diagnostics when you report it.")
+    from PySide6.QtCore import Qt, QThread
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    app = QApplication.instance()
+    if app is None or QThread.currentThread() is not app.thread():
+        print(f"sis-desktop: {text}", file=sys.stderr)
+        return None
+    if _crash_box is not None and _crash_box.isVisible():
+        _crash_box.setText(text)  # one box at a time, telling about the latest report
+        return _crash_box
+    box = QMessageBox(QMessageBox.Icon.Critical, sis_desktop.APP_NAME, text,
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("crashBox")
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # copy the path
+    box.open()
+    _crash_box = box
+    return box
+
+
+def start_logging() -> None:
+    """The redacting log file at DEBUG, as the CLI; a folder that cannot be written to only
+    costs the log."""
+    from sis_desktop.core import logs
+    try:
+        logs.setup_logging(logging.DEBUG)
+    except OSError as exc:
+        print(f"sis-desktop: warning: no log file ({exc.strerror}).", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
     from sis_desktop.core import logs
-    try:
-        logs.setup_logging()  # secrets are masked before anything is written
-    except OSError as exc:  # an unwritable log folder must not stop the app
-        print(f"sis-desktop: warning: no log file ({exc.strerror}).", file=sys.stderr)
-
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -79,14 +128,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"sis-desktop: the sandbox could not start ({exc.strerror or exc}).",
                   file=sys.stderr)
             return 1
+        logs.register_secret(sandbox.token)
         window.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
 
+    previous_hook = sys.excepthook
+    sys.excepthook = lambda exc_type, exc, tb: report_crash(exc_type, exc, tb, window)
     window.show()
+    start_logging()  # secrets are masked before anything is written
     if args.files:
         window.load_files(args.files)
     try:
         return app.exec()
     finally:
+        sys.excepthook = previous_hook
         tasks.runner().cancel_all()
         tasks.runner().wait(5000)
         if sandbox is not None:

@@ -4,8 +4,11 @@ status check panel under it.
 
 Each running import owns a progress bar in its row, updated by id while a FollowTask polls
 it. `resume(client_for_entry)` follows every import the history left unfinished (at start).
+The history database is opened and read on worker threads (`tasks.CallTask`), never on
+the GUI thread; until it is open, `set_connection` and `resume` wait for it.
 Signals: `importSelected(int)` when the user picks an import, `importFetched(object)` with
-each SisImport fetched (the main window shows it in the results view).
+each SisImport fetched (the main window shows it in the results view), `localLoaded(int)`
+once the local rows of a connection are shown.
 """
 from __future__ import annotations
 
@@ -35,8 +38,9 @@ class ListTask(tasks.Task):
         self.client_factory, self.history, self.limit = client_factory, history, limit
 
     def run(self) -> list[ImportRow]:
-        return load_import_list(self.client_factory(), self.history, limit=self.limit,
-                                cancelled=self.cancel_flag)
+        with tasks.own_client(self.client_factory) as client:
+            return load_import_list(client, self.history, limit=self.limit,
+                                    cancelled=self.cancel_flag)
 
 
 class ResumeTask(tasks.Task):
@@ -48,9 +52,26 @@ class ResumeTask(tasks.Task):
         self.history, self.client_for_entry = history, client_for_entry
 
     def run(self) -> list[str]:
-        return resume_unfinished(self.history, self.client_for_entry,
-                                 on_update=lambda e, s: self.report((e, s)),
-                                 cancelled=self.cancel_flag)
+        made: list[Any] = []
+
+        def client_for(entry: HistoryEntry) -> Any:
+            client = self.client_for_entry(entry)
+            made.append(client)
+            return client
+        try:
+            return resume_unfinished(self.history, client_for,
+                                     on_update=lambda e, s: self.report((e, s)),
+                                     cancelled=self.cancel_flag)
+        finally:
+            for client in made:
+                close = getattr(client, "close", None)
+                if close is not None:
+                    close()
+
+
+def read_local(history: History, url: str, account_id: Any) -> list[ImportRow]:
+    """Worker: this account's rows as the history knows them."""
+    return merge_imports(history.recent(url=url, account_id=account_id, limit=LIST_LIMIT), [])
 
 
 class HistoryView(QWidget):
@@ -59,14 +80,22 @@ class HistoryView(QWidget):
     importSelected = Signal(int)
     importFetched = Signal(object)
     listLoaded = Signal(int)  # number of rows, after each successful refresh
+    localLoaded = Signal(int)  # number of local rows shown for a new connection
+    historyOpened = Signal()
 
     def __init__(self, history: History | None = None, parent: QWidget | None = None):
+        """`history`: an open History, or None to open the default one on a worker."""
         super().__init__(parent)
         self.setObjectName("historyView")
-        self.history = history if history is not None else History()
+        self.history: History | None = history
+        self._pending_resume: Callable[[HistoryEntry], Any] | None = None
+        self._history_problem: str | None = None  # why the history could not be opened
+        self._local_task: tasks.Task | None = None
         self._profile: str | None = None
         self._key: tuple[str, str] | None = None
         self._client_factory: ClientFactory | None = None
+        self._url: str | None = None
+        self._account_id: Any = None
         self._items: dict[int, QTreeWidgetItem] = {}
         self._rows: dict[int, ImportRow] = {}
         self._followers: dict[int, FollowTask] = {}
@@ -79,7 +108,7 @@ class HistoryView(QWidget):
         self.refresh_button.setObjectName("historyRefreshButton")
         self.refresh_button.setAccessibleName("Refresh list")
         self.refresh_button.setToolTip("Load the latest imports from Canvas")
-        self.notice = QLabel(self.history.set_aside_notice or "", self)
+        self.notice = QLabel(history.set_aside_notice or "" if history else "", self)
         self.notice.setObjectName("historyNotice")
         self.notice.setAccessibleName("History notice")
         self.notice.setWordWrap(True)
@@ -118,6 +147,37 @@ class HistoryView(QWidget):
         self.status.importFetched.connect(self.importFetched)
         self.status.importSelected.connect(self.importSelected)
         self.refresh_button.setEnabled(False)
+        if history is None:
+            self._open_history()
+
+    def _open_history(self) -> None:
+        task = tasks.CallTask(History)
+        task.finished.connect(self._history_opened)
+        task.failed.connect(self._history_failed)
+        self.title.setText("Opening the import history…")
+        tasks.start(task, self)
+
+    def _history_failed(self, sentence: str) -> None:
+        """No history this session: Canvas's list cannot be merged with it either."""
+        self._history_problem = sentence
+        self._show_notice(sentence)
+        self.title.setText("The import history is not available.")
+        self.refresh_button.setText("Refresh list")
+        self.refresh_button.setEnabled(False)
+
+    def _history_opened(self, history: History) -> None:
+        self.history = history
+        self.status.history = history
+        if history.set_aside_notice:
+            self._show_notice(history.set_aside_notice)
+        if self._key is None:
+            self.title.setText("Choose a profile to see its imports.")
+        else:
+            self._load_local()
+        if self._pending_resume is not None:
+            client_for_entry, self._pending_resume = self._pending_resume, None
+            self.resume(client_for_entry)
+        self.historyOpened.emit()
 
     # ---- public API ------------------------------------------------------------------
     def set_connection(self, profile: str | None, url: str | None, account_id: Any,
@@ -133,18 +193,44 @@ class HistoryView(QWidget):
         self._rows.clear()
         if self._key is None:
             self.title.setText("Choose a profile to see its imports.")
+            self.refresh_button.setText("Refresh list")
             self.refresh_button.setEnabled(False)
             return
         self.title.setText(f"Imports of account {account_id} on {self._key[0]}"
                            + (f" (profile {profile})" if profile else ""))
-        local = self.history.recent(url=url, account_id=account_id, limit=LIST_LIMIT)
-        self._show_rows(merge_imports(local, []))
-        self.refresh_button.setEnabled(client_factory is not None)
-        if client_factory is not None:
+        self._url, self._account_id = url, account_id
+        self.refresh_button.setText("Loading…")
+        self.refresh_button.setEnabled(False)
+        if self.history is not None:
+            self._load_local()
+        elif self._history_problem is not None:
+            self._history_failed(self._history_problem)
+
+    def _load_local(self) -> None:
+        """Read this account's local rows (worker), show them, then ask Canvas."""
+        task = tasks.CallTask(read_local, self.history, self._url, self._account_id)
+        self._local_task = task
+        task.finished.connect(lambda rows, t=task: self._local_finished(t, rows))
+        task.failed.connect(lambda sentence, t=task: self._local_finished(t, [], sentence))
+        tasks.start(task, self)
+
+    def _local_finished(self, task: tasks.Task, rows: list[ImportRow],
+                        problem: str | None = None) -> None:
+        if task is not self._local_task:
+            return
+        self._local_task = None
+        if problem:
+            self._show_notice(f"The import history could not be read: {problem}")
+        self._show_rows(rows)
+        self.refresh_button.setText("Refresh list")
+        self.refresh_button.setEnabled(self._client_factory is not None)
+        self.localLoaded.emit(len(rows))
+        if self._client_factory is not None:
             self.refresh_clicked()
 
     def refresh_clicked(self) -> None:
-        if self._client_factory is None or self._list_task is not None:
+        if (self._client_factory is None or self.history is None or self._list_task is not None
+                or self._local_task is not None):
             return
         task = ListTask(self._client_factory, self.history, LIST_LIMIT)
         self._list_task = task
@@ -155,15 +241,19 @@ class HistoryView(QWidget):
             f"Could not load the list of imports from Canvas: {sentence}"))
         self.refresh_button.setEnabled(False)
         self.refresh_button.setText("Loading…")
-        tasks.start(task)
+        tasks.start(task, self)
 
-    def resume(self, client_for_entry: Callable[[HistoryEntry], Any]) -> ResumeTask:
-        """Follow every import the history left unfinished (call once at start)."""
+    def resume(self, client_for_entry: Callable[[HistoryEntry], Any]) -> ResumeTask | None:
+        """Follow every import the history left unfinished (call once at start). Returns
+        the task, or None when it starts later, once the history is open."""
+        if self.history is None:
+            self._pending_resume = client_for_entry
+            return None
         task = ResumeTask(self.history, client_for_entry)
         self._resume_task = task
         task.progress.connect(lambda pair: self._sis_seen(pair[1], pair[0]))
         task.finished.connect(lambda problems: problems and self._show_notice(" ".join(problems)))
-        tasks.start(task)
+        tasks.start(task, self)
         return task
 
     def attach_results_view(self, results_view: Any) -> None:
@@ -276,8 +366,9 @@ class HistoryView(QWidget):
         self.listLoaded.emit(len(rows))
 
     def _list_ended(self, task: ListTask) -> None:
-        if self._list_task is task:
-            self._list_task = None
+        if self._list_task is not task:  # replaced by a new connection, which set the button
+            return
+        self._list_task = None
         self.refresh_button.setText("Refresh list")
         self.refresh_button.setEnabled(self._client_factory is not None)
 
@@ -295,7 +386,7 @@ class HistoryView(QWidget):
             task.finished.connect(self._sis_seen)
             for signal in (task.finished, task.failed, task.cancelled):
                 signal.connect(lambda *_, i=row.import_id, t=task: self._follower_ended(i, t))
-            tasks.start(task)
+            tasks.start(task, self)
 
     def _follower_ended(self, import_id: int, task: FollowTask) -> None:
         if self._followers.get(import_id) is task:
@@ -308,6 +399,9 @@ class HistoryView(QWidget):
         if self._list_task is not None:
             self._list_task.cancel()
             self._list_task = None
+        if self._local_task is not None:
+            self._local_task.cancel()
+            self._local_task = None
         self.status.stop_clicked()
 
     def _show_notice(self, text: str) -> None:

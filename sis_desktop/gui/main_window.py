@@ -1,7 +1,9 @@
 """The main window: profile, files, pre-flight, options, upload, progress, results, history.
 
 Every job runs as a task from `tasks.py`; the GUI thread never waits on network or disk.
-One upload at a time: check → (confirm) → safety check → upload → follow → results.
+The window keeps a `Connection` (the selected profile and its token), not a client: each
+network task makes its own client from it and closes it when done (a requests.Session is
+not shared between threads). One upload at a time: check → (confirm) → safety check → upload → follow → results.
 History writes go through a one-thread runner so they reach the database in order.
 """
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QScrollArea, QSplitter,
@@ -23,7 +25,6 @@ from .options_panel import OptionsPanel
 from .preflight_view import PreflightView
 
 NO_PROFILE = "no profile"
-CLOSE_WAIT_MS = 3000  # how long closing waits for cancelled workers to return
 
 
 @dataclass
@@ -34,34 +35,55 @@ class SafetyCheck:
     duplicates: list[Any] = field(default_factory=list)  # HistoryEntry rows with the same files
 
 
-def safety_check(client: Any, url: str, account_id: str, paths: list[str]) -> SafetyCheck:
+@dataclass(frozen=True)
+class Connection:
+    """A profile and its token; calling it makes a fresh CanvasClient (cheap; one per task)."""
+    profile: Any
+    token: str = field(repr=False)
+
+    def __call__(self) -> Any:
+        from sis_desktop.core.profiles import client_for
+        return client_for(self.profile, self.token)
+
+
+def safety_check(client_factory: tasks.ClientFactory, url: str, account_id: str,
+                 paths: list[str]) -> SafetyCheck:
     """Worker: Canvas's running and queued imports, the files' sha256, recent duplicates."""
     from sis_desktop.core.canvas.upload import sha256_file
     from sis_desktop.core.history import History
-    running = list(client.importing())
-    seen = {si.id for si in running}
-    running += [si for si in client.list_imports(states=["created"], limit=5) if si.id not in seen]
+    with tasks.own_client(client_factory) as client:
+        running = list(client.importing())
+        seen = {si.id for si in running}
+        running += [si for si in client.list_imports(states=["created"], limit=5)
+                    if si.id not in seen]
     files = [{"name": Path(p).name, "size": Path(p).stat().st_size, "sha256": sha256_file(p)}
              for p in paths]
     duplicates = History().find_duplicates(url, account_id, [f["sha256"] for f in files])
     return SafetyCheck(running, files, duplicates)
 
 
-def open_client(profile: Any) -> Any:
-    """Worker: the profile's token (session first, then the keyring) and a client."""
-    from sis_desktop.core.profiles import ProfileError, client_for
+def open_connection(profile: Any) -> Connection:
+    """Worker: the profile's token (session first, then the keyring), checked by making
+    one client (a bad address fails here)."""
+    from sis_desktop.core.profiles import ProfileError
     from sis_desktop.core.secrets import TokenStore
     token = TokenStore().get(profile.id)
     if not token:
         raise ProfileError(f"The profile '{profile.name}' has no saved token; add it with "
                            "Manage… and try again.")
-    return client_for(profile, token)
+    connection = Connection(profile, token)
+    connection().close()
+    return connection
 
 
 def client_for_entry(entry: Any) -> Any:
-    """Worker: a client for a history entry's saved profile (to resume following it)."""
-    from sis_desktop.core.profiles import ProfileStore
-    return open_client(ProfileStore().get(entry.profile))
+    """Worker: a client for a history entry's saved profile (to resume following it), or
+    None when the profile or its token is gone."""
+    from sis_desktop.core.profiles import ProfileError, ProfileStore
+    try:
+        return open_connection(ProfileStore().get(entry.profile))()
+    except ProfileError:
+        return None
 
 
 def load_profiles() -> tuple[list[Any], str | None]:
@@ -73,9 +95,12 @@ def load_profiles() -> tuple[list[Any], str | None]:
 
 
 def session_profile(name: str, url: str, account_id: Any, token: str) -> Any:
-    """Worker: an in-memory profile whose token lives only in this process."""
+    """Worker: an in-memory profile whose token lives only in this process (and is masked
+    in the log)."""
+    from sis_desktop.core.logs import register_secret
     from sis_desktop.core.profiles import Profile
     from sis_desktop.core.secrets import TokenStore
+    register_secret(token)
     profile = Profile(id=f"session-{name.lower()}", name=name, url=url, account_id=str(account_id))
     TokenStore().set_session(profile.id, token)
     return profile
@@ -85,7 +110,7 @@ class MainWindow(QMainWindow):
     """The app window. Signals are for tests and the tray: they fire on the GUI thread."""
 
     profiles_loaded = Signal()
-    connected = Signal(object)       # CanvasClient of the selected profile
+    connected = Signal(object)       # Connection (client factory) of the selected profile
     connection_failed = Signal(str)
     terms_loaded = Signal(list)
     preflight_done = Signal(object)  # sis_csv.Report, or None when the check failed
@@ -95,6 +120,7 @@ class MainWindow(QMainWindow):
     upload_ended = Signal(str)       # sentence when an upload stops without an import
     notified = Signal(str, str)      # title, message of an end-of-import notification
     first_shown = Signal()
+    diagnostics_copied = Signal(str)  # the text put on the clipboard
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -104,7 +130,7 @@ class MainWindow(QMainWindow):
         self.profiles: list[Any] = []
         self.session_profiles: list[Any] = []
         self.profile: Any = None
-        self.client: Any = None
+        self.client_factory: Connection | None = None
         self.report: Any = None
         self.sis_import: Any = None
         self.poll_options: dict[str, Any] = {}
@@ -133,6 +159,7 @@ class MainWindow(QMainWindow):
         self.profile_combo.currentIndexChanged.connect(self._profile_selected)
         self.manage_button = QPushButton("&Manage…", self)
         self.manage_button.setObjectName("manageProfilesButton")
+        self.manage_button.setAccessibleName("Manage profiles")
         self.manage_button.setToolTip("Add, edit or remove Canvas profiles")
         self.manage_button.clicked.connect(self.manage_profiles_requested)
         self.connection_label = QLabel(self)
@@ -199,6 +226,7 @@ class MainWindow(QMainWindow):
         self.upload_hint.setWordWrap(True)
         self.upload_button = QPushButton(icons.upload_icon(), "&Upload to Canvas", self)
         self.upload_button.setObjectName("uploadButton")
+        self.upload_button.setAccessibleName("Upload to Canvas")
         self.upload_button.setToolTip("Send the files with these options (Ctrl+Return)")
         self.upload_button.setMinimumHeight(34)
         self.upload_button.clicked.connect(self.upload_requested)
@@ -241,7 +269,7 @@ class MainWindow(QMainWindow):
             progress.resume_button.clicked.connect(self.follow_again_clicked)
             progress.abort_button.clicked.connect(self.abort_requested)
             results = ResultsView(self.import_page)
-            results.set_client(self.client)
+            results.set_client_factory(self.client_factory)
             layout = self.import_page.layout()
             layout.addWidget(progress)
             layout.addWidget(results, 1)
@@ -261,8 +289,8 @@ class MainWindow(QMainWindow):
 
     @property
     def history_view(self) -> QWidget:
-        """Helper E's HistoryView, built on first use (after the window is shown, to keep
-        startup quick: it opens the history database)."""
+        """The History tab's HistoryView, built on first use (after the window is shown,
+        to keep startup quick; it opens the history database on a worker)."""
         if self._history_view is None:
             from .history_view import HistoryView
             view = HistoryView(parent=self.history_page)
@@ -286,13 +314,20 @@ class MainWindow(QMainWindow):
                                     [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.quit_action = action("&Quit", "quitAction", self.close, QKeySequence.Quit)
         self.about_action = action("&About SIS Desktop", "aboutAction", self.about_requested)
+        self.diagnostics_action = action("&Copy diagnostics", "copyDiagnosticsAction",
+                                         self.copy_diagnostics_requested)
+        self.diagnostics_action.setToolTip("Copy versions, folders and recent problems (never "
+                                           "a token) to paste into a bug report")
         self.addAction(self.upload_action)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.upload_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        self.menuBar().addMenu("&Help").addAction(self.about_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.diagnostics_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
 
     # ---- profiles and connection -------------------------------------------------------
     def reload_profiles(self, reconnect: bool = False) -> None:
@@ -352,8 +387,8 @@ class MainWindow(QMainWindow):
     def _profile_selected(self, index: int) -> None:
         profiles = self.all_profiles()
         self.profile = profiles[index] if 0 <= index < len(profiles) else None
-        self.client = None
-        self.results.set_client(None)
+        self.client_factory = None
+        self.results.set_client_factory(None)
         self._update_title()
         self._update_actions()
         if self.profile is None:
@@ -362,23 +397,23 @@ class MainWindow(QMainWindow):
         self.options_panel.set_options(self.profile.import_options())
         self.options_panel.set_terms([])
         self._set_connection_text(f"Connecting to {self.profile.url}…")
-        task = tasks.CallTask(open_client, self.profile)
+        task = tasks.CallTask(open_connection, self.profile)
         profile = self.profile
-        task.finished.connect(lambda client: self._client_finished(profile, client))
+        task.finished.connect(lambda connection: self._client_finished(profile, connection))
         task.failed.connect(lambda s: self._client_failed(profile, s))
         tasks.start(task, self)
 
-    def _client_finished(self, profile: Any, client: Any) -> None:
+    def _client_finished(self, profile: Any, connection: Connection) -> None:
         if profile is not self.profile:
             return
-        self.client = client
-        self.results.set_client(client)
+        self.client_factory = connection
+        self.results.set_client_factory(connection)
         self.history_view.set_connection(profile.name, profile.url, profile.account_id,
-                                         lambda: open_client(profile))
+                                         connection)
         self._set_connection_text(f"Account {profile.account_id} at {profile.url}")
         self._update_actions()
-        self.connected.emit(client)
-        task = tasks.CallTask(client.list_terms)
+        self.connected.emit(connection)
+        task = tasks.CallTask(tasks.call_client, connection, "list_terms")
         task.finished.connect(lambda terms: self._terms_finished(profile, terms))
         task.failed.connect(lambda s: self._terms_failed(profile, s))
         tasks.start(task, self)
@@ -461,7 +496,7 @@ class MainWindow(QMainWindow):
             out.append("An import is in progress.")
         if self.profile is None:
             out.append("Choose a profile.")
-        elif self.client is None:
+        elif self.client_factory is None:
             out.append("Not connected to Canvas yet.")
         if not self.drop_zone.paths():
             out.append("Choose the files to upload.")
@@ -505,7 +540,7 @@ class MainWindow(QMainWindow):
     def _start_safety_check(self, options: Any) -> None:
         paths = self.drop_zone.paths()
         profile = self.profile
-        task = tasks.CallTask(safety_check, self.client, profile.url, profile.account_id, paths)
+        task = tasks.CallTask(safety_check, self.client_factory, profile.url, profile.account_id, paths)
         task.finished.connect(lambda check: self._safety_finished(check, paths, options))
         task.failed.connect(lambda s: self._upload_stopped(f"Nothing was sent: {s}"))
         task.cancelled.connect(lambda: self._upload_stopped("Cancelled; nothing was sent."))
@@ -549,7 +584,7 @@ class MainWindow(QMainWindow):
     def _start_upload(self, paths: list[str], options: Any) -> None:
         self._upload_names = [Path(p).name for p in paths]
         total = sum(f["size"] for f in self._files)
-        task = tasks.UploadTask(self.client, paths, options)
+        task = tasks.UploadTask(self.client_factory, paths, options)
         task.progress.connect(lambda v: self.progress.set_upload(*v))
         task.finished.connect(lambda si: self._upload_finished(task, si, options))
         task.failed.connect(lambda s: self._upload_stopped(f"The upload failed: {s}"))
@@ -582,7 +617,7 @@ class MainWindow(QMainWindow):
 
     # ---- following the import -----------------------------------------------------------
     def _follow(self, import_id: int) -> None:
-        task = tasks.PollTask(self.client, import_id, **self.poll_options)
+        task = tasks.PollTask(self.client_factory, import_id, **self.poll_options)
         task.progress.connect(self._poll_update)
         task.finished.connect(self._poll_finished)
         task.failed.connect(self._poll_failed)
@@ -628,7 +663,7 @@ class MainWindow(QMainWindow):
         self.upload_ended.emit(sentence)
 
     def follow_again_clicked(self) -> None:
-        if self.sis_import is not None and self._job is None and self.client is not None:
+        if self.sis_import is not None and self._job is None and self.client_factory is not None:
             self.progress.resumed()
             self._follow(self.sis_import.id)
 
@@ -655,7 +690,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _abort(self, import_id: int) -> None:
-        task = tasks.CallTask(self.client.abort, import_id)
+        task = tasks.CallTask(tasks.call_client, self.client_factory, "abort", import_id)
         task.finished.connect(lambda si: self._aborted(si))
         task.failed.connect(lambda s: self.statusBar().showMessage(f"Canvas did not abort it: {s}"))
         self.progress.abort_button.setEnabled(False)
@@ -693,6 +728,25 @@ class MainWindow(QMainWindow):
             QApplication.alert(self)  # no tray: the desktop flags the window instead
         self.notified.emit(title, message)
 
+    def copy_diagnostics_requested(self) -> tasks.Task:
+        """Put the diagnostics summary (no token, no file contents) on the clipboard; it is
+        put together on a worker (it reads the log)."""
+        def collect() -> str:
+            from sis_desktop.core.diagnostics import diagnostics_text
+            return diagnostics_text()
+        task = tasks.CallTask(collect)
+        task.finished.connect(self._diagnostics_ready)
+        task.failed.connect(lambda s: self.statusBar().showMessage(
+            f"Diagnostics could not be gathered: {s}"))
+        self.statusBar().showMessage("Gathering diagnostics…")
+        return tasks.start(task, self)
+
+    def _diagnostics_ready(self, text: str) -> None:
+        QApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Diagnostics copied to the clipboard; paste them into "
+                                     "your bug report.")
+        self.diagnostics_copied.emit(text)
+
     def about_requested(self) -> None:
         box = QMessageBox(self)
         box.setObjectName("aboutBox")
@@ -711,15 +765,11 @@ class MainWindow(QMainWindow):
             self.first_shown.emit()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
-        """Stop every task (imports go on in Canvas), wait a moment for the workers, and let
-        their last signals arrive while this window's widgets still exist."""
-        if self._history_view is not None:
-            self._history_view.shutdown()
-        shared = tasks.runner()
-        shared.cancel_all()
+        """Cancel this window's tasks (imports go on in Canvas) and let the history writes
+        reach the database. Every task is owned by this window or a widget in it, so none
+        can reach a deleted widget: nothing else needs waiting for."""
+        tasks.runner().cancel_owned(self)
         self._history.wait(5000)
-        shared.wait(CLOSE_WAIT_MS)
-        QCoreApplication.sendPostedEvents()
         if self._tray is not None:
             self._tray.hide()
         super().closeEvent(event)

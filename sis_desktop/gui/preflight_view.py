@@ -194,6 +194,7 @@ class PreflightView(QWidget):
         self.upload_anyway = QCheckBox(
             "&Upload anyway (Canvas will reject the rows or files with errors)", self)
         self.upload_anyway.setObjectName("uploadAnywayCheck")
+        self.upload_anyway.setAccessibleName("Upload anyway")
         self.upload_anyway.toggled.connect(lambda _: self.changed.emit())
 
         layout = QVBoxLayout(self)

@@ -1,27 +1,31 @@
 """ProfileDialog: add, edit, remove, test, export and import saved Canvas profiles.
 
 Tokens go to the system keyring (the dialog says which one). When there is no secure
-keyring it says so and offers to keep the token for this session only. "Test connection"
-runs on a worker thread (`tasks.CallTask`); the dialog stays responsive.
+keyring it says so and offers to keep the token for this session only. Everything that
+reads or writes the profiles file or the keyring, and "Test connection", runs on a worker
+thread (`tasks.CallTask`): the dialog shows "Loading…" meanwhile and stays responsive.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from sis_desktop.core.profiles import (Profile, ProfileError, ProfileStore, checked, client_for,
                                        test_connection)
-from sis_desktop.core.secrets import KeyringUnavailable, TokenStore
+from sis_desktop.core.secrets import NO_TOKEN, KeyringUnavailable, TokenStore
 from sis_desktop.gui import tasks
 
 WORKS_TEXT = ("Connection works: the token is accepted, the account is a root account and "
               "SIS imports are allowed.")
 TESTING_TEXT = "Testing the connection…"
+LOADING_TEXT = "Loading…"
+NEED_TOKEN_TEXT = "Enter the access token first."
 # (label, the default options it stands for); the keys are ImportOptions fields
 STICKINESS_CHOICES: tuple[tuple[str, dict[str, bool]], ...] = (
     ("Keep changes made in Canvas (default)", {}),
@@ -35,9 +39,106 @@ _MANAGED_DEFAULTS = ("batch_mode_term_id", "override_sis_stickiness", "add_sis_s
                      "clear_sis_stickiness")
 
 
-def _check_profile(profile: Profile, token: str,
+# ---- worker functions (never on the GUI thread) ---------------------------------------------
+
+@dataclass
+class StoreState:
+    """What the dialog shows: the profiles file and the keyring, read on a worker."""
+    profiles: list[Profile]
+    notice: str | None
+    keyring_works: bool
+    keyring_text: str                       # TokenStore.describe()
+    where: dict[str, str] = field(default_factory=dict)  # profile id -> where its token is
+
+
+@dataclass
+class Outcome:
+    """How a change made on a worker ended: one sentence, and the state to show after it
+    (None: nothing changed)."""
+    sentence: str
+    error: bool = False
+    state: StoreState | None = None
+    select: str | None = None
+
+
+def read_state(store: ProfileStore, tokens: TokenStore) -> StoreState:
+    profiles = store.load()
+    return StoreState(profiles, store.set_aside_notice, tokens.available(), tokens.describe(),
+                      {p.id: tokens.where(p.id) for p in profiles})
+
+
+def _changed(sentence: str, store: ProfileStore, tokens: TokenStore, select: str | None) -> Outcome:
+    return Outcome(sentence, state=read_state(store, tokens), select=select)
+
+
+def save_profile(store: ProfileStore, tokens: TokenStore, profile: Profile, token: str,
+                 is_new: bool, session_only: bool) -> Outcome:
+    """Check and save the profile, and its token when one was typed."""
+    try:
+        profile = store.validate_new(profile) if is_new else checked(profile)
+        where = None
+        if token and tokens.available():
+            where = tokens.set(profile.id, token)
+        elif token and not session_only:
+            return Outcome("Nothing was saved: " + tokens.describe()
+                           + " Tick 'Use the token for this session only' to go on.", error=True)
+        try:
+            profile = store.add(profile) if is_new else store.update(profile)
+        except BaseException:
+            if where and is_new:
+                tokens.delete(profile.id)
+            raise
+        if token and where is None:
+            where = tokens.set_session(profile.id, token)
+    except (ProfileError, KeyringUnavailable, ValueError) as exc:
+        return Outcome(str(exc), error=True)
+    except OSError as exc:
+        return Outcome(f"The profiles file could not be written ({exc.strerror or exc}).",
+                       error=True)
+    return _changed(f"Saved '{profile.name}'." + (f" Token {where}." if where else ""),
+                    store, tokens, profile.id)
+
+
+def remove_profile(store: ProfileStore, tokens: TokenStore, profile_id: str) -> Outcome:
+    try:
+        tokens.delete(profile_id)
+        removed = store.remove(profile_id)
+    except (ProfileError, KeyringUnavailable) as exc:
+        return Outcome(str(exc), error=True)
+    return _changed(f"Removed '{removed.name}' and its token.", store, tokens, None)
+
+
+def export_profiles(store: ProfileStore, path: str) -> Outcome:
+    try:
+        count = store.export_to(path)
+    except (ProfileError, OSError) as exc:
+        return Outcome(f"Could not export: {exc}", error=True)
+    return Outcome(f"Exported {count} profile(s) to {path} (without tokens).")
+
+
+def import_profiles(store: ProfileStore, tokens: TokenStore, path: str,
+                    current_id: str | None) -> Outcome:
+    try:
+        added, skipped = store.import_from(path)
+    except ProfileError as exc:
+        return Outcome(str(exc), error=True)
+    text = " ".join([f"Imported {len(added)} profile(s); add each one's token to use it.",
+                     *skipped])
+    if not added:
+        return Outcome(text, error=bool(skipped))
+    return _changed(text, store, tokens, added[0].id)
+
+
+def _check_profile(profile: Profile, token: str | None, tokens: TokenStore,
                    client_factory: Callable[[Profile, str], Any]) -> list[str]:
-    """Runs on the worker thread: connect with the profile's settings and test."""
+    """Connect with the profile's settings (the typed token, else the saved one) and test."""
+    try:
+        profile = checked(profile)
+        token = token or tokens.get(profile.id)
+    except (ProfileError, KeyringUnavailable) as exc:
+        return [str(exc)]
+    if not token:
+        return [NEED_TOKEN_TEXT]
     client = client_factory(profile, token)
     try:
         return test_connection(client)
@@ -49,10 +150,12 @@ def _check_profile(profile: Profile, token: str,
 
 class ProfileDialog(QDialog):
     """Manage profiles. `profilesChanged` fires after any profile is saved, removed or
-    imported; `connectionTested(list)` carries the failure sentences (empty: all is well)."""
+    imported (once the list shows it); `connectionTested(list)` carries the failure
+    sentences (empty: all is well); `ready` fires whenever a load or change has ended."""
 
     profilesChanged = Signal()
     connectionTested = Signal(list)
+    ready = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, store: ProfileStore | None = None,
                  tokens: TokenStore | None = None, select: str | None = None,
@@ -67,6 +170,9 @@ class ProfileDialog(QDialog):
         self._current_id: str | None = None
         self._current_defaults: dict[str, Any] = {}
         self._test_task: tasks.Task | None = None
+        self._state: StoreState | None = None
+        self._profiles: dict[str, Profile] = {}
+        self._busy = False
         self._build()
         self._reload(select)
 
@@ -198,20 +304,54 @@ class ProfileDialog(QDialog):
         self.resize(760, 440)
 
     # ---- state --------------------------------------------------------------------
+    def _set_busy(self, busy: bool, text: str = LOADING_TEXT) -> None:
+        """While a worker reads or writes, only Close and the token's Show stay usable."""
+        self._busy = busy
+        keep = {self.button_box.button(QDialogButtonBox.StandardButton.Close),
+                self.show_token_button}
+        for kind in (QAbstractButton, QLineEdit, QComboBox, QListWidget):
+            for widget in self.findChildren(kind):
+                if widget not in keep:
+                    widget.setEnabled(not busy)
+        if busy:
+            self._set_status(text)
+        else:
+            self.remove_button.setEnabled(self._current_id is not None)
+            self.test_button.setEnabled(self._test_task is None)
+
     def _reload(self, select: str | None = None) -> None:
-        profiles = self.store.load()
-        if self.store.set_aside_notice:
-            self.notice_label.setText(self.store.set_aside_notice)
+        """Read the profiles and the keyring on a worker, then show them."""
+        task = tasks.CallTask(read_state, self.store, self.tokens)
+        task.finished.connect(lambda state: self._loaded(state, select))
+        task.failed.connect(self._failed)
+        self._set_busy(True)
+        tasks.start(task, self)
+
+    def _loaded(self, state: StoreState, select: str | None) -> None:
+        self._apply_state(state, select)
+        self._set_busy(False)
+        self._set_status("")
+        self.ready.emit()
+
+    def _failed(self, sentence: str) -> None:
+        self._set_busy(False)
+        self._set_status(sentence, error=True)
+        self.ready.emit()
+
+    def _apply_state(self, state: StoreState, select: str | None) -> None:
+        self._state = state
+        self._profiles = {p.id: p for p in state.profiles}
+        if state.notice:
+            self.notice_label.setText(state.notice)
             self.notice_label.show()
-        available = self.tokens.available()
-        self.keyring_notice.setVisible(not available)
-        self.session_only_check.setVisible(not available)
-        if not available:
-            self.keyring_notice.setText(self.tokens.describe())
+        self.keyring_notice.setVisible(not state.keyring_works)
+        self.session_only_check.setVisible(not state.keyring_works)
+        if not state.keyring_works:
+            self.keyring_notice.setText(state.keyring_text)
         self.profile_list.blockSignals(True)
         self.profile_list.clear()
         chosen = None
-        for p in profiles:
+        for p in state.profiles:
             item = QListWidgetItem(p.name, self.profile_list)
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             if select and (p.id == select or p.name.casefold() == select.casefold()):
@@ -235,10 +375,9 @@ class ProfileDialog(QDialog):
             self._show_profile(current.data(Qt.ItemDataRole.UserRole))
 
     def _show_profile(self, profile_id: str) -> None:
-        try:
-            profile = self.store.get(profile_id)
-        except ProfileError as exc:
-            self._set_status(str(exc), error=True)
+        profile = self._profiles.get(profile_id)
+        if profile is None:
+            self._set_status("That profile is gone; choose another one.", error=True)
             return
         self._current_id = profile.id
         self._current_defaults = dict(profile.defaults)
@@ -249,13 +388,16 @@ class ProfileDialog(QDialog):
         self.term_edit.setText(str(profile.defaults.get("batch_mode_term_id") or ""))
         self.stickiness_combo.setCurrentIndex(self._stickiness_index(profile.defaults))
         self.token_edit.clear()
-        where = self.tokens.where(profile.id)
-        has_token = where != "no token saved"
+        where = self._where(profile.id)
+        has_token = where != NO_TOKEN
         self.token_edit.setPlaceholderText("Saved — type a new token to replace it" if has_token
                                            else "Paste the access token from Canvas")
         self.token_storage_label.setText(f"Token: {where}.")
-        self.remove_button.setEnabled(True)
+        self.remove_button.setEnabled(not self._busy)
         self._set_status("")
+
+    def _where(self, profile_id: str) -> str:
+        return self._state.where.get(profile_id, NO_TOKEN) if self._state else NO_TOKEN
 
     @Slot()
     def new_clicked(self) -> None:
@@ -267,7 +409,8 @@ class ProfileDialog(QDialog):
             edit.clear()
         self.stickiness_combo.setCurrentIndex(0)
         self.token_edit.setPlaceholderText("Paste the access token from Canvas")
-        self.token_storage_label.setText(self.tokens.describe() if self.tokens.available() else "")
+        works = self._state is not None and self._state.keyring_works
+        self.token_storage_label.setText(self._state.keyring_text if works else "")
         self.profile_list.blockSignals(True)
         self.profile_list.setCurrentItem(None)
         self.profile_list.clearSelection()
@@ -296,50 +439,42 @@ class ProfileDialog(QDialog):
                               defaults=defaults, ca_bundle=self.ca_edit.text().strip() or None)
         if self._current_id is not None:
             profile.id = self._current_id
-            profile.extra = dict(self.store.get(self._current_id).extra)
+            saved = self._profiles.get(self._current_id)
+            profile.extra = dict(saved.extra) if saved is not None else {}
         return profile
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)
         self.status_label.setStyleSheet("color: #b00020;" if error else "")
 
-    # ---- actions ------------------------------------------------------------------
+    # ---- actions (each runs on a worker) ----------------------------------------------
+    def _change(self, fn: Callable[..., Outcome], *args: Any) -> tasks.Task:
+        task = tasks.CallTask(fn, *args)
+        task.finished.connect(self._changed)
+        task.failed.connect(self._failed)
+        self._set_busy(True, "Working…")
+        return tasks.start(task, self)
+
+    def _changed(self, outcome: Outcome) -> None:
+        if outcome.state is not None:
+            self._apply_state(outcome.state, outcome.select)
+        self._set_busy(False)
+        self._set_status(outcome.sentence, error=outcome.error)
+        if outcome.state is not None:
+            self.profilesChanged.emit()
+        self.ready.emit()
+
     @Slot()
     def save_clicked(self) -> None:
         self.save()
 
-    def save(self) -> bool:
-        """Save the form (and the token, if one was typed). Returns True when saved."""
-        token = self.token_edit.text().strip()
-        is_new = self._current_id is None
-        try:
-            profile = self._form_profile()
-            profile = self.store.validate_new(profile) if is_new else checked(profile)
-            where = None
-            if token and self.tokens.available():
-                where = self.tokens.set(profile.id, token)
-            elif token and not self.session_only_check.isChecked():
-                self._set_status("Nothing was saved: " + self.tokens.describe()
-                                 + " Tick 'Use the token for this session only' to go on.", error=True)
-                return False
-            try:
-                profile = self.store.add(profile) if is_new else self.store.update(profile)
-            except BaseException:
-                if where and is_new:
-                    self.tokens.delete(profile.id)
-                raise
-            if token and where is None:
-                where = self.tokens.set_session(profile.id, token)
-        except (ProfileError, KeyringUnavailable, ValueError) as exc:
-            self._set_status(str(exc), error=True)
-            return False
-        except OSError as exc:
-            self._set_status(f"The profiles file could not be written ({exc.strerror or exc}).", error=True)
-            return False
-        self._reload(profile.id)
-        self._set_status(f"Saved '{profile.name}'." + (f" Token {where}." if where else ""))
-        self.profilesChanged.emit()
-        return True
+    def save(self) -> tasks.Task | None:
+        """Save the form (and the token, if one was typed) on a worker; None when busy."""
+        if self._busy:
+            return None
+        return self._change(save_profile, self.store, self.tokens, self._form_profile(),
+                            self.token_edit.text().strip(), self._current_id is None,
+                            self.session_only_check.isChecked())
 
     def confirm_removal(self, name: str) -> bool:
         """Ask before removing (replaced in tests)."""
@@ -349,48 +484,35 @@ class ProfileDialog(QDialog):
 
     @Slot()
     def remove_clicked(self) -> None:
-        if self._current_id is None:
+        if self._current_id is None or self._busy:
             return
         name = self.name_edit.text().strip() or "this profile"
         if not self.confirm_removal(name):
             return
-        try:
-            self.tokens.delete(self._current_id)
-            removed = self.store.remove(self._current_id)
-        except (ProfileError, KeyringUnavailable) as exc:
-            self._set_status(str(exc), error=True)
-            return
-        self._reload()
-        self._set_status(f"Removed '{removed.name}' and its token.")
-        self.profilesChanged.emit()
+        self._change(remove_profile, self.store, self.tokens, self._current_id)
 
     @Slot()
     def test_clicked(self) -> None:
         """Test the connection with what the form holds (the typed token, else the saved one)."""
         if self._test_task is not None:
             return
-        try:
-            profile = checked(self._form_profile())
-            token = self.token_edit.text().strip() or (
-                self.tokens.get(self._current_id) if self._current_id else None)
-        except (ProfileError, KeyringUnavailable, ValueError) as exc:
-            self._set_status(str(exc), error=True)
+        token = self.token_edit.text().strip()
+        if not token and (self._current_id is None or self._where(self._current_id) == NO_TOKEN):
+            self._set_status(NEED_TOKEN_TEXT, error=True)
             return
-        if not token:
-            self._set_status("Enter the access token first.", error=True)
-            return
-        task = tasks.CallTask(_check_profile, profile, token, self._client_factory)
+        task = tasks.CallTask(_check_profile, self._form_profile(), token or None, self.tokens,
+                              self._client_factory)
         task.finished.connect(self._test_finished)
         task.failed.connect(self._test_failed)
         self._test_task = task
         self.test_button.setEnabled(False)
         self._set_status(TESTING_TEXT)
-        tasks.start(task)
+        tasks.start(task, self)
 
     @Slot(object)
     def _test_finished(self, failures: list[str]) -> None:
         self._test_task = None
-        self.test_button.setEnabled(True)
+        self.test_button.setEnabled(not self._busy)
         self._set_status("\n".join(failures) if failures else WORKS_TEXT, error=bool(failures))
         self.connectionTested.emit(list(failures))
 
@@ -418,14 +540,9 @@ class ProfileDialog(QDialog):
         if path:
             self.export_to(path)
 
-    def export_to(self, path: str) -> bool:
-        try:
-            count = self.store.export_to(path)
-        except (ProfileError, OSError) as exc:
-            self._set_status(f"Could not export: {exc}", error=True)
-            return False
-        self._set_status(f"Exported {count} profile(s) to {path} (without tokens).")
-        return True
+    def export_to(self, path: str) -> tasks.Task:
+        """Write the profiles (never tokens) to `path` on a worker."""
+        return self._change(export_profiles, self.store, path)
 
     @Slot()
     def import_requested(self) -> None:
@@ -433,15 +550,6 @@ class ProfileDialog(QDialog):
         if path:
             self.import_from(path)
 
-    def import_from(self, path: str) -> bool:
-        try:
-            added, skipped = self.store.import_from(path)
-        except ProfileError as exc:
-            self._set_status(str(exc), error=True)
-            return False
-        self._reload(added[0].id if added else self._current_id)
-        text = f"Imported {len(added)} profile(s); add each one's token to use it."
-        self._set_status(" ".join([text, *skipped]), error=bool(skipped) and not added)
-        if added:
-            self.profilesChanged.emit()
-        return bool(added)
+    def import_from(self, path: str) -> tasks.Task:
+        """Add the profiles of a JSON file on a worker; `profilesChanged` when any was added."""
+        return self._change(import_profiles, self.store, self.tokens, path, self._current_id)

@@ -50,10 +50,12 @@ class MessageRow:
     message: str
 
 
-def fetch_messages(client: Any, import_id: int) -> list[MessageRow]:
-    """Every error row of the import (worker thread); failures become errors."""
-    rows = list(client.import_errors(import_id))
-    failures = {(r.file, r.row, r.message) for r in client.import_errors(import_id, failure_only=True)}
+def fetch_messages(client_factory: tasks.ClientFactory, import_id: int) -> list[MessageRow]:
+    """Every error row of the import (worker thread, own client); failures become errors."""
+    with tasks.own_client(client_factory) as client:
+        rows = list(client.import_errors(import_id))
+        failures = {(r.file, r.row, r.message)
+                    for r in client.import_errors(import_id, failure_only=True)}
     out = [MessageRow("error" if (r.file, r.row, r.message) in failures else "warning",
                       r.file, r.row, r.message) for r in rows]
     out.sort(key=lambda r: (r.file or "", -1 if r.row is None else r.row))  # Canvas: newest first
@@ -89,7 +91,8 @@ def _plural(n: int, word: str) -> str:
 
 
 class ResultsView(QWidget):
-    """Call `set_client(client)` then `show_import(sis_import)` for a terminal import."""
+    """Call `set_client_factory(factory)` then `show_import(sis_import)` for a terminal
+    import; `factory()` makes a CanvasClient on a worker thread."""
 
     messages_loaded = Signal(int)  # number of rows; for tests and the status bar
     saved = Signal(str)            # path written
@@ -97,7 +100,7 @@ class ResultsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("resultsView")
-        self.client: Any = None
+        self.client_factory: tasks.ClientFactory | None = None
         self.sis_import = None
         self.rows: list[MessageRow] = []
         self._fetch: tasks.Task | None = None
@@ -119,9 +122,11 @@ class ResultsView(QWidget):
         self.id_field.setMaximumWidth(160)
         self.copy_button = QPushButton("Cop&y id", self)
         self.copy_button.setObjectName("copyImportIdButton")
+        self.copy_button.setAccessibleName("Copy import id")
         self.copy_button.clicked.connect(self.copy_id_clicked)
         self.save_button = QPushButton("&Save messages as CSV…", self)
         self.save_button.setObjectName("saveErrorsButton")
+        self.save_button.setAccessibleName("Save messages as CSV")
         self.save_button.clicked.connect(self.save_requested)
 
         self.counts = QTableWidget(0, 2, self)
@@ -184,8 +189,8 @@ class ResultsView(QWidget):
         layout.addWidget(split, 1)
         self.clear()
 
-    def set_client(self, client: Any) -> None:
-        self.client = client
+    def set_client_factory(self, client_factory: tasks.ClientFactory | None) -> None:
+        self.client_factory = client_factory
 
     def clear(self) -> None:
         """Forget the shown import (a new upload starts); hidden until the next one."""
@@ -240,11 +245,11 @@ class ResultsView(QWidget):
         self.rows = inline_messages(sis_import)
         self.model.set_rows(self.rows)
         self._enable(True)
-        if self.client is not None and (sis_import.error_count or sis_import.warning_count
-                                        or sis_import.processing_errors
-                                        or sis_import.processing_warnings):
+        if self.client_factory is not None and (
+                sis_import.error_count or sis_import.warning_count
+                or sis_import.processing_errors or sis_import.processing_warnings):
             self.messages_status.setText("Reading every message from Canvas…")
-            task = tasks.CallTask(fetch_messages, self.client, sis_import.id)
+            task = tasks.CallTask(fetch_messages, self.client_factory, sis_import.id)
             task.finished.connect(lambda rows, t=task: self._messages_finished(t, rows))
             task.failed.connect(lambda s, t=task: self._messages_failed(t, s))
             self._fetch = tasks.start(task, self)
@@ -328,8 +333,9 @@ class ResultsView(QWidget):
     def save_to(self, dest: str) -> tasks.Task:
         """Write the messages on a worker; Canvas's own errors file when no rows were read."""
         si = self.sis_import
-        if not self.rows and si.errors_attachment and self.client is not None:
-            task = tasks.CallTask(lambda: str(self.client.download_errors_attachment(si, dest)))
+        if not self.rows and si.errors_attachment and self.client_factory is not None:
+            task = tasks.CallTask(lambda factory=self.client_factory: str(
+                tasks.call_client(factory, "download_errors_attachment", si, dest)))
         else:
             task = tasks.CallTask(write_messages_csv, list(self.rows), si.id, dest)
         task.finished.connect(self._saved)

@@ -7,7 +7,7 @@ window shows it in the results view), `importChanged(object)` the same for list 
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
@@ -18,7 +18,7 @@ from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.history import History
 from . import tasks
 
-ClientFactory = Callable[[], Any]
+ClientFactory = tasks.ClientFactory
 
 RESTORE_SCOPES = (
     ("everything", "Everything it changed"),
@@ -70,10 +70,10 @@ def call_and_record(client_factory: ClientFactory, history: History | None, meth
                     import_id: int) -> SisImport:
     """`client.<method>(import_id)` (get_import or abort) on a fresh client; the SisImport
     it returns is stored in the history when the import is there."""
-    client = client_factory()
-    sis = getattr(client, method)(import_id)
-    if history is not None:
-        history.update(client.base_url, client.account_id, sis)
+    with tasks.own_client(client_factory) as client:
+        sis = getattr(client, method)(import_id)
+        if history is not None:
+            history.update(client.base_url, client.account_id, sis)
     return sis
 
 
@@ -91,10 +91,10 @@ class FollowTask(tasks.Task):
         self.report(sis)
 
     def run(self) -> SisImport:
-        client = self.client_factory()
-        final = client.poll(self.import_id, on_update=lambda s: self.seen(client, s),
-                            cancelled=self.cancel_flag)
-        self.seen(client, final)
+        with tasks.own_client(self.client_factory) as client:
+            final = client.poll(self.import_id, on_update=lambda s: self.seen(client, s),
+                                cancelled=self.cancel_flag)
+            self.seen(client, final)
         return final
 
 
@@ -108,18 +108,18 @@ class RestoreTask(FollowTask):
         self.filters = filters
 
     def run(self) -> SisImport:
-        client = self.client_factory()
-        client.restore_states(self.import_id, **self.filters)
-        final = None
-        for _ in range(RESTORE_WAIT_TRIES):
-            final = client.poll(self.import_id, on_update=lambda s: self.seen(client, s),
-                                cancelled=self.cancel_flag)
-            self.seen(client, final)
-            if final.workflow_state in (WorkflowState.RESTORED,
-                                        WorkflowState.PARTIALLY_RESTORED):
-                break
-            if self.cancel_flag.wait(1.0):
-                break
+        with tasks.own_client(self.client_factory) as client:
+            client.restore_states(self.import_id, **self.filters)
+            final = None
+            for _ in range(RESTORE_WAIT_TRIES):
+                final = client.poll(self.import_id, on_update=lambda s: self.seen(client, s),
+                                    cancelled=self.cancel_flag)
+                self.seen(client, final)
+                if final.workflow_state in (WorkflowState.RESTORED,
+                                            WorkflowState.PARTIALLY_RESTORED):
+                    break
+                if self.cancel_flag.wait(1.0):
+                    break
         return final
 
 
@@ -132,7 +132,7 @@ class StatusCheckPanel(QGroupBox):
     def __init__(self, history: History | None = None, parent: QWidget | None = None):
         super().__init__("Check an import", parent)
         self.setObjectName("statusCheckPanel")
-        self.history = history
+        self.history = history  # may be set later (the view opens it on a worker)
         self._client_factory: ClientFactory | None = None
         self._follow: tasks.Task | None = None
         self._busy: set[tasks.Task] = set()
@@ -290,7 +290,7 @@ class StatusCheckPanel(QGroupBox):
                 "Abort all pending"):
             return
         factory = self._client_factory
-        task = tasks.CallTask(lambda: factory().abort_all_pending())
+        task = tasks.CallTask(tasks.call_client, factory, "abort_all_pending")
         task.finished.connect(lambda _: self.detail.setText(
             "Canvas aborted every import that had not started yet."))
         self._run(task, "Aborting all pending imports…", show_result=False)
@@ -333,7 +333,7 @@ class StatusCheckPanel(QGroupBox):
         task.failed.connect(self.detail.setText)
         for signal in (task.finished, task.failed, task.cancelled):
             signal.connect(lambda *_, t=task: self._task_ended(t))
-        tasks.start(task)
+        tasks.start(task, self)
         self._update_buttons()
 
     def _start_follow(self, task: FollowTask, busy_text: str) -> None:

@@ -8,7 +8,11 @@ How it works
   GUI thread (where the task was created) and re-emit `progress`, `finished`, `failed`,
   `cancelled`. So anything connected to a task's public signals (methods or lambdas)
   always runs on the GUI thread.
-- `cancel()` sets a `threading.Event` that core code polls (`cancelled=task.cancel_flag`).
+- `cancel()` sets a `threading.Event` that core code polls (`cancelled=task.cancel_flag`);
+  `runner().cancel_owned(window)` cancels every task owned by a window or its children.
+- Network tasks take a `client_factory` and make their own client (`own_client`,
+  `call_client`), closed when the task ends: a requests.Session is never shared between
+  threads.
 - `TaskRunner.start(task, owner=widget)` keeps the task referenced until it has ended, so
   Python never collects a running task. `start(task, owner=...)` uses the app's shared
   runner. With an `owner`, the task is cancelled and goes silent (no signal at all) once
@@ -21,10 +25,11 @@ sentence (never a traceback, never a token).
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import logging
 import sys
 import threading
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
@@ -58,7 +63,8 @@ def _sentence_errors() -> tuple[type, ...]:
     imported can have raised them, so nothing heavy is imported here)."""
     found: list[type] = []
     for module, name in (("sis_desktop.core.profiles", "ProfileError"),
-                         ("sis_desktop.core.secrets", "KeyringUnavailable")):
+                         ("sis_desktop.core.secrets", "KeyringUnavailable"),
+                         ("sis_desktop.core.history", "HistoryError")):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type):
             found.append(cls)
@@ -185,12 +191,15 @@ class TaskRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._active: set[Task] = set()
+        self._owners: dict[Task, QObject] = {}
 
     def start(self, task: Task, owner: QObject | None = None) -> Task:
         self._active.add(task)
-        task._ended.connect(lambda: self._active.discard(task))
+        task._ended.connect(lambda: (self._active.discard(task), self._owners.pop(task, None)))
         if owner is not None:
+            self._owners[task] = owner
             owner.destroyed.connect(task.silence)
+            owner.destroyed.connect(lambda *_: self._owners.pop(task, None))
         task.running = True
         self.pool.start(_Runnable(task))
         return task
@@ -201,6 +210,15 @@ class TaskRunner(QObject):
     def cancel_all(self) -> None:
         for task in list(self._active):
             task.cancel()
+
+    def cancel_owned(self, ancestor: QObject) -> None:
+        """Cancel the running tasks owned by `ancestor` or by any object inside it."""
+        for task, owner in list(self._owners.items()):
+            obj: QObject | None = owner
+            while obj is not None and obj is not ancestor:
+                obj = obj.parent()
+            if obj is ancestor:
+                task.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until every worker returned (used only at shutdown)."""
@@ -223,6 +241,32 @@ def start(task: Task, owner: QObject | None = None) -> Task:
     they are delivered by the event loop). Pass the widget whose slots the task's signals
     reach as `owner`."""
     return runner().start(task, owner)
+
+
+# ---- clients -----------------------------------------------------------------------------
+
+ClientFactory = Callable[[], Any]
+
+
+@contextlib.contextmanager
+def own_client(client_factory: ClientFactory) -> Iterator[Any]:
+    """Worker: a fresh client (its own requests.Session, which is not shared between
+    threads) for one task, closed when the block ends."""
+    client = client_factory()
+    try:
+        yield client
+    finally:
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
+
+
+def call_client(client_factory: ClientFactory, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Worker: `<fresh client>.<method>(*args, **kwargs)`; an iterator result is read to a
+    list before the client is closed."""
+    with own_client(client_factory) as client:
+        result = getattr(client, method)(*args, **kwargs)
+        return list(result) if isinstance(result, collections.abc.Iterator) else result
 
 
 # ---- concrete tasks -----------------------------------------------------------------------
@@ -262,18 +306,20 @@ class UploadTask(Task):
 
     keep_result_after_cancel = True
 
-    def __init__(self, client: Any, paths: Sequence[str], options: Any, raw: bool = False):
+    def __init__(self, client_factory: ClientFactory, paths: Sequence[str], options: Any,
+                 raw: bool = False):
         super().__init__()
-        self.client, self.paths, self.options, self.raw = client, [str(p) for p in paths], options, raw
-
+        self.client_factory, self.paths = client_factory, [str(p) for p in paths]
+        self.options, self.raw = options, raw
         self.ambiguous: str | None = None
 
     def run(self) -> Any:
         from sis_desktop.core.canvas.errors import AmbiguousUpload
         try:
-            return self.client.create_import(
-                self.paths, self.options, raw=self.raw, cancelled=self.cancel_flag,
-                on_progress=lambda sent, total: self.report((sent, total)))
+            with own_client(self.client_factory) as client:
+                return client.create_import(
+                    self.paths, self.options, raw=self.raw, cancelled=self.cancel_flag,
+                    on_progress=lambda sent, total: self.report((sent, total)))
         except AmbiguousUpload as exc:
             if exc.found is None:
                 raise
@@ -285,10 +331,11 @@ class PollTask(Task):
     """Follow one import to a terminal state; `progress` carries each `SisImport` seen.
     `poll_kw` goes to `client.poll` (e.g. `intervals`, `max_failures`)."""
 
-    def __init__(self, client: Any, import_id: int, **poll_kw: Any):
+    def __init__(self, client_factory: ClientFactory, import_id: int, **poll_kw: Any):
         super().__init__()
-        self.client, self.import_id, self.poll_kw = client, import_id, poll_kw
+        self.client_factory, self.import_id, self.poll_kw = client_factory, import_id, poll_kw
 
     def run(self) -> Any:
-        return self.client.poll(self.import_id, on_update=self.report, cancelled=self.cancel_flag,
-                                **self.poll_kw)
+        with own_client(self.client_factory) as client:
+            return client.poll(self.import_id, on_update=self.report,
+                               cancelled=self.cancel_flag, **self.poll_kw)

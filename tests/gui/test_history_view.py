@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressBar, QPushButton
 
-from sis_desktop.core.canvas.models import WorkflowState
+from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.history import History
 from sis_desktop.gui import tasks
@@ -61,7 +61,7 @@ def answer_confirm(accept: bool, texts: list[str]) -> None:
     QTimer.singleShot(0, click)
 
 
-def test_without_a_connection_it_shows_the_local_record(view):
+def test_without_a_connection_it_shows_the_local_record(view, qtbot):
     history = view.history
     client_url = "https://school.instructure.com"
     from sis_desktop.core.canvas.models import SisImport
@@ -69,7 +69,8 @@ def test_without_a_connection_it_shows_the_local_record(view):
                            sis_import=SisImport.from_json({"id": 41, "workflow_state": "imported",
                                                            "progress": 100}),
                            files=[{"name": "/x/users.csv", "size": 1, "sha256": "a"}], options={})
-    view.set_connection("prod", client_url, 1, None)
+    with qtbot.waitSignal(view.localLoaded, timeout=WAIT):
+        view.set_connection("prod", client_url, 1, None)
     assert view.import_ids() == [41]
     item = view.item_for(41)
     assert item.text(2) == "Imported" and item.text(5) == "users.csv"
@@ -84,6 +85,8 @@ def test_a_corrupt_history_shows_a_notice(isolated_dirs, qtbot):
     (isolated_dirs["data"] / "history.sqlite3").write_bytes(b"junk" * 100)
     widget = HistoryView()
     qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.historyOpened, timeout=WAIT):
+        pass
     assert "new, empty history" in widget.notice.text() and not widget.notice.isHidden()
 
 
@@ -124,7 +127,8 @@ def test_picking_a_row_selects_it_and_shows_it_in_results(view, sandbox, qtbot, 
 
 
 def test_status_check_and_follow_until_done(view, sandbox, qtbot, csv_path):
-    view.set_connection("prod", sandbox.url, sandbox.account_id, None)
+    with qtbot.waitSignal(view.localLoaded, timeout=WAIT):
+        view.set_connection("prod", sandbox.url, sandbox.account_id, None)
     view.status.set_client_factory(sandbox.client)
     sandbox.hold()
     sis = send(sandbox, csv_path, view.history)
@@ -245,7 +249,8 @@ def test_restore_states_is_confirmed_and_followed(view, sandbox, qtbot, csv_path
 def test_resume_updates_rows_of_unfinished_imports(view, sandbox, qtbot, csv_path):
     sandbox.hold()
     sis = send(sandbox, csv_path, view.history)
-    view.set_connection("prod", sandbox.url, sandbox.account_id, None)
+    with qtbot.waitSignal(view.localLoaded, timeout=WAIT):
+        view.set_connection("prod", sandbox.url, sandbox.account_id, None)
     assert view.progress_bar_for(sis.id) is not None
     sandbox.release()
     task = view.resume(lambda entry: sandbox.client())
@@ -271,3 +276,69 @@ def test_sentences():
     assert text.splitlines() == ["Import 9: Imported with messages", "Rows: users 3",
                                  "Errors: 0, warnings: 1",
                                  "• users.csv: No email given for user u1"]
+
+
+def test_history_is_opened_and_read_off_the_gui_thread(qtbot, isolated_dirs, monkeypatch):
+    """A view given no History opens the default one on a worker; set_connection and
+    resume made before it is open wait for it, and no sqlite call runs on the GUI thread."""
+    import sqlite3
+    import threading
+
+    seed = History()
+    seed.record_created(profile="prod", url="https://school.instructure.com", account_id=1,
+                        sis_import=SisImport.from_json({"id": 7, "workflow_state": "imported",
+                                                        "progress": 100}),
+                        files=[{"name": "users.csv", "size": 1, "sha256": "a"}], options={})
+    gui_thread = threading.current_thread()
+    connect_threads: list[threading.Thread] = []
+    real_connect = sqlite3.connect
+
+    def watched_connect(*args, **kwargs):
+        connect_threads.append(threading.current_thread())
+        return real_connect(*args, **kwargs)
+    monkeypatch.setattr(sqlite3, "connect", watched_connect)
+
+    view = HistoryView()
+    qtbot.addWidget(view)
+    assert view.history is None
+    with qtbot.waitSignal(view.localLoaded, timeout=WAIT) as loaded:
+        view.set_connection("prod", "https://school.instructure.com", 1, None)
+        assert view.resume(lambda entry: None) is None  # started once the history is open
+    assert loaded.args == [1] and view.import_ids() == [7]
+    assert view.history is not None and view.status.history is view.history
+    qtbot.waitUntil(lambda: view._resume_task is not None and view._resume_task.done,
+                    timeout=WAIT)
+    assert connect_threads and gui_thread not in connect_threads
+
+
+def test_closed_view_cancels_its_tasks_and_gets_no_late_signals(qtbot, sandbox, csv_path):
+    """Tasks are started with the view as owner: deleting the view cancels them and their
+    end signals never reach it."""
+    view = HistoryView(History())
+    sandbox.hold()
+    send(sandbox, csv_path, view.history)
+    sandbox.inject_fault("slow", path=r"sis_imports", delay=0.3, count=5)
+    with qtbot.waitSignal(view.localLoaded, timeout=WAIT):
+        view.set_connection("prod", sandbox.url, sandbox.account_id, sandbox.client)
+    task = view._list_task
+    assert task is not None and task.running
+    ended: list[str] = []
+    for name in ("finished", "failed", "cancelled"):
+        getattr(task, name).connect(lambda *_, n=name: ended.append(n))
+    view.deleteLater()
+    qtbot.waitUntil(lambda: task.done, timeout=WAIT)
+    assert task.is_cancelled and task.silenced and ended == []
+    sandbox.release()
+
+
+def test_an_unusable_history_folder_is_one_sentence(qtbot, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("SIS_DESKTOP_DATA_DIR", str(blocker / "data"))
+    view = HistoryView()
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.notice.isVisibleTo(view), timeout=WAIT)
+    assert view.notice.text().endswith(".") and "Traceback" not in view.notice.text()
+    view.set_connection("prod", "https://school.instructure.com", 1, None)
+    assert view.title.text() == "The import history is not available."
+    assert not view.refresh_button.isEnabled() and view.history is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import keyring
 import keyring.backend
@@ -58,10 +59,12 @@ def memory_keyring(use_keyring):
 
 @pytest.fixture
 def make_dialog(qtbot):
+    """A shown dialog whose profiles and keyring state have been read (on a worker)."""
     def make(**kw):
         dialog = ProfileDialog(**kw)
         qtbot.addWidget(dialog)
-        dialog.show()
+        with qtbot.waitSignal(dialog.ready, timeout=5000):
+            dialog.show()
         return dialog
     return make
 
@@ -115,7 +118,8 @@ def test_add_a_profile(qtbot, make_dialog, memory_keyring, isolated_dirs):
 def test_bad_input_is_one_sentence_and_saves_nothing(qtbot, make_dialog, memory_keyring):
     dialog = make_dialog()
     fill(qtbot, dialog, url="http://school.instructure.com")
-    with qtbot.assertNotEmitted(dialog.profilesChanged):
+    with qtbot.assertNotEmitted(dialog.profilesChanged), \
+            qtbot.waitSignal(dialog.ready, timeout=5000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert "plain http" in dialog.status_label.text()
     assert ProfileStore().load() == [] and memory_keyring.entries == {}
@@ -146,7 +150,7 @@ def test_remove_asks_first(qtbot, make_dialog, memory_keyring, monkeypatch):
     TokenStore().set(saved.id, TOKEN)
     dialog = make_dialog()
     monkeypatch.setattr(dialog, "confirm_removal", lambda name: False)
-    with qtbot.assertNotEmitted(dialog.profilesChanged):
+    with qtbot.assertNotEmitted(dialog.profilesChanged, wait=50):
         qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert len(ProfileStore().load()) == 1
     monkeypatch.setattr(dialog, "confirm_removal", lambda name: name == "Prod")
@@ -163,7 +167,8 @@ def test_without_a_keyring_offers_the_session_only(qtbot, make_dialog, use_keyri
     assert dialog.keyring_notice.text().startswith("No secure keyring is available")
     assert dialog.session_only_check.isVisibleTo(dialog)
     fill(qtbot, dialog)
-    with qtbot.assertNotEmitted(dialog.profilesChanged):
+    with qtbot.assertNotEmitted(dialog.profilesChanged), \
+            qtbot.waitSignal(dialog.ready, timeout=5000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.status_label.text().startswith("Nothing was saved")
     assert ProfileStore().load() == []
@@ -221,13 +226,15 @@ def test_export_and_import(qtbot, make_dialog, memory_keyring, tmp_path):
     TokenStore().set(saved.id, TOKEN)
     dialog = make_dialog()
     out = tmp_path / "export.json"
-    assert dialog.export_to(str(out))
+    with qtbot.waitSignal(dialog.ready, timeout=5000):
+        dialog.export_to(str(out))
+    assert dialog.status_label.text().startswith("Exported 1 profile(s)")
     assert TOKEN not in out.read_text()
     doc = json.loads(out.read_text())
     doc["profiles"][0]["name"] = "Copy"
     out.write_text(json.dumps(doc))
     with qtbot.waitSignal(dialog.profilesChanged, timeout=2000):
-        assert dialog.import_from(str(out))
+        dialog.import_from(str(out))
     assert [dialog.profile_list.item(i).text() for i in range(dialog.profile_list.count())] == ["Prod", "Copy"]
     assert dialog.profile_list.currentItem().text() == "Copy"
     assert dialog.token_storage_label.text() == "Token: no token saved."
@@ -238,3 +245,67 @@ def test_a_set_aside_file_is_announced(make_dialog, memory_keyring, isolated_dir
     dialog = make_dialog()
     assert dialog.notice_label.isVisibleTo(dialog)
     assert dialog.notice_label.text().startswith("The saved profiles file could not be used")
+
+
+class ThreadWatchingKeyring(MemoryKeyring):
+    """Records the thread of every keyring call."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+
+    def get_password(self, service, username):
+        self.threads.add(threading.current_thread())
+        return super().get_password(service, username)
+
+    def set_password(self, service, username, password):
+        self.threads.add(threading.current_thread())
+        super().set_password(service, username, password)
+
+
+def test_profiles_and_keyring_are_read_on_a_worker(qtbot, use_keyring, monkeypatch):
+    """Opening the dialog shows "Loading…" at once; the profiles file and the keyring are
+    read and written only on worker threads."""
+    watcher = use_keyring(ThreadWatchingKeyring())
+    saved = ProfileStore().add(Profile.new("Prod", "https://a.example.edu", 1))
+    TokenStore().set(saved.id, TOKEN)
+    watcher.threads.clear()
+    gui = threading.current_thread()
+    file_threads = []
+    real_load = ProfileStore.load
+
+    def watched_load(self):
+        file_threads.append(threading.current_thread())
+        return real_load(self)
+    monkeypatch.setattr(ProfileStore, "load", watched_load)
+
+    dialog = ProfileDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.status_label.text() == "Loading…"
+    assert not dialog.save_button.isEnabled() and not dialog.profile_list.isEnabled()
+    with qtbot.waitSignal(dialog.ready, timeout=5000):
+        dialog.show()
+    assert dialog.save_button.isEnabled() and dialog.profile_list.currentItem().text() == "Prod"
+    assert dialog.token_storage_label.text() == "Token: stored in Memory Keyring."
+    dialog.token_edit.setText("7~AnotherTokenForTheWorkerThread00")
+    with qtbot.waitSignal(dialog.profilesChanged, timeout=5000):
+        dialog.save_button.click()
+    assert watcher.entries[("sis-desktop", saved.id)].startswith("7~Another")
+    assert watcher.threads and gui not in watcher.threads
+    assert file_threads and gui not in file_threads
+
+
+def test_closed_dialog_cancels_its_test_and_gets_no_late_signal(qtbot, memory_keyring, sandbox):
+    dialog = ProfileDialog()  # not given to qtbot: this test deletes it
+    with qtbot.waitSignal(dialog.ready, timeout=5000):
+        dialog.show()
+    fill(qtbot, dialog, name="Sandbox", url=sandbox.url, account="1", token=sandbox.token)
+    sandbox.inject_fault("slow", path="users/self", delay=0.5)
+    dialog.test_button.click()
+    task = dialog._test_task
+    assert task is not None and task.running
+    tested = []
+    task.finished.connect(tested.append)
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: task.done, timeout=10000)
+    assert task.silenced and tested == []

@@ -73,7 +73,7 @@ def test_every_message_from_errors_endpoint_and_save(view, qtbot, sandbox, tmp_p
     created = client.create_import([str(SAMPLES / "enrollments_with_warnings.csv")])
     done = client.poll(created.id, intervals=(0.02,))
     assert done.warning_count == 5
-    view.set_client(client)
+    view.set_client_factory(sandbox.client)
     with qtbot.waitSignal(view.messages_loaded, timeout=10000) as blocker:
         view.show_import(done)
     assert blocker.args == [5]
