@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from .body import BodyReader, MultipartError, Truncated, header_params, parse_multipart
 from .records import STATES, UNFINISHED, ImportRecord, ProgressRecord, default_options
@@ -125,13 +125,17 @@ def dispatch(sandbox: "Sandbox", req: Request) -> Response:
         if match and method == req.method:
             break
     else:
-        _read_small_body(req)
+        handler = match = None
+    if handler is create_import:  # streams the body itself
+        return handler(sandbox, req, match.groupdict())
+    if not _read_small_body(req):  # Rails acts on no request whose body fell short
+        return bad_request(sandbox)
+    if handler is None:
         if req.method == "GET" and path == "/":
             return Response(200, b"Canvas SIS sandbox\n", "text/plain; charset=utf-8")
         return json_response(404, NOT_FOUND)
-    if handler in (download_file, create_import):  # they read the body and check access
+    if handler is download_file:  # a verifier stands in for the token
         return handler(sandbox, req, match.groupdict())
-    _read_small_body(req)
     denied = authenticate(sandbox, req)
     if denied is not None:
         return denied
@@ -153,36 +157,40 @@ def authenticate(sandbox: "Sandbox", req: Request) -> Response | None:
     return None
 
 
-def _read_small_body(req: Request) -> None:
-    """Form or JSON parameters of a non-upload request (PUT restore_states, …)."""
+def _read_small_body(req: Request) -> bool:
+    """Form or JSON parameters of a non-upload request (PUT restore_states, …); False when
+    the body ended before its announced length."""
     content_type, _ = header_params(req.headers.get("Content-Type") or "")
     data = b""
     try:
-        while len(data) <= MAX_SMALL_BODY:
-            chunk = req.body.read()
-            if not chunk:
-                break
-            data += chunk
+        while chunk := req.body.read():
+            if len(data) <= MAX_SMALL_BODY:
+                data += chunk
     except Truncated:
-        return
-    req.body.drain()
+        return False
     if content_type == "application/x-www-form-urlencoded":
-        from urllib.parse import parse_qsl
         req.form = parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True)
     elif content_type == "application/json" and data.strip():
         try:
             obj = json.loads(data)
         except ValueError:
-            return
+            return True
         if isinstance(obj, dict):
             req.form = [(str(k), v if isinstance(v, str) else json.dumps(v))
                         for k, v in obj.items() if not isinstance(v, (list, dict))]
+    return True
+
+
+def account_ref(ref: str) -> int | None:
+    """The id an `:account_id` path segment names, if it is a known account."""
+    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
+    return account_id if account_id in ACCOUNTS else None
 
 
 def sis_account(sandbox: "Sandbox", ref: str) -> tuple[int | None, Response | None]:
     """The account checks that come before every SIS route (reference §0)."""
-    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
-    if account_id not in ACCOUNTS:
+    account_id = account_ref(ref)
+    if account_id is None:
         return None, json_response(404, NOT_FOUND)
     if ACCOUNTS[account_id]["root"] is not None:
         return None, json_response(400, NOT_ROOT)
@@ -203,20 +211,16 @@ def user_self(sandbox, req, args):
 
 @route("GET", _ACC)
 def get_account(sandbox, req, args):
-    ref = args["account"]
-    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
-    if account_id not in ACCOUNTS:
+    account_id = account_ref(args["account"])
+    if account_id is None:
         return json_response(404, NOT_FOUND)
     return json_response(200, account_json(account_id))
 
 
 @route("GET", _ACC + r"/terms")
 def list_terms(sandbox, req, args):
-    ref = args["account"]
-    account_id = ROOT_ACCOUNT_ID if ref == "self" else (int(ref) if ref.isdigit() else None)
-    if account_id not in ACCOUNTS:
-        return json_response(404, NOT_FOUND)
-    if ACCOUNTS[account_id]["root"] is not None:  # Canvas: terms belong to root accounts
+    account_id = account_ref(args["account"])
+    if account_id is None or ACCOUNTS[account_id]["root"] is not None:  # terms: root accounts
         return json_response(404, NOT_FOUND)
     with sandbox.lock:
         terms = sandbox.world.term_list() if account_id == ROOT_ACCOUNT_ID else [
@@ -238,7 +242,6 @@ def get_progress(sandbox, req, args):
 
 @route("GET", r"/files/(?P<id>\d+)/download")
 def download_file(sandbox, req, args):
-    _read_small_body(req)
     with sandbox.lock:
         stored = sandbox.files.get(int(args["id"]))
     verifier = req.get("verifier")
@@ -281,18 +284,44 @@ def paginate(sandbox: "Sandbox", req: Request, items: list, *, with_last: bool
 
 # ---------------------------------------------------------------- SIS imports
 
-@route("GET", _ACC + r"/sis_imports")
-def list_imports(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+class ImportNotFound(LookupError):
+    """No import of this account with that id (in the states asked for): a 404."""
+
+
+def sis_route(method: str, pattern: str):
+    """A route below /api/v1/accounts/:account_id whose handler runs only after the SIS
+    account checks, and gets the account id in place of the raw path segment."""
+    def register(func):
+        def checked(sandbox, req, args):
+            account_id, denied = sis_account(sandbox, args.pop("account"))
+            if denied:
+                return denied
+            try:
+                return func(sandbox, req, account_id, **args)
+            except ImportNotFound:
+                return json_response(404, NOT_FOUND)
+        return route(method, _ACC + pattern)(checked)
+    return register
+
+
+def own_import(sandbox: "Sandbox", account_id: int, import_id: str,
+               states: tuple[str, ...] | None = None) -> ImportRecord:
+    """The account's import with that id (call with sandbox.lock held)."""
+    record = sandbox.imports.get(int(import_id))
+    if record is None or record.account_id != account_id or \
+            (states is not None and record.workflow_state not in states):
+        raise ImportNotFound(import_id)
+    return record
+
+
+@sis_route("GET", r"/sis_imports")
+def list_imports(sandbox, req, account_id):
     since, before = _time(req.get("created_since")), _time(req.get("created_before"))
     states = [s for s in req.get_all("workflow_state[]") + req.get_all("workflow_state")
               if s in STATES]
     with sandbox.lock:
-        records = [r for r in sandbox.imports.values() if r.account_id == account_id]
-        records = [r for r in records
-                   if (since is None or r.created_at > since)
+        records = [r for r in sandbox.imports.values() if r.account_id == account_id
+                   and (since is None or r.created_at > since)
                    and (before is None or r.created_at < before)
                    and (not states or r.workflow_state in states)]
         records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
@@ -311,11 +340,8 @@ def _time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-@route("GET", _ACC + r"/sis_imports/importing")
-def importing(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("GET", r"/sis_imports/importing")
+def importing(sandbox, req, account_id):
     with sandbox.lock:
         records = [r for r in sandbox.imports.values() if r.account_id == account_id
                    and r.workflow_state in ("importing", "cleanup_batch")]
@@ -323,28 +349,17 @@ def importing(sandbox, req, args):
         return json_response(200, {"sis_imports": [r.to_json(sandbox.url) for r in records]})
 
 
-@route("GET", _ACC + r"/sis_imports/(?P<id>\d+)")
-def show_import(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("GET", r"/sis_imports/(?P<import_id>\d+)")
+def show_import(sandbox, req, account_id, import_id):
     with sandbox.lock:
-        record = sandbox.imports.get(int(args["id"]))
-        if record is None or record.account_id != account_id:
-            return json_response(404, NOT_FOUND)
+        record = own_import(sandbox, account_id, import_id)
         return json_response(200, record.to_json(sandbox.url))
 
 
-@route("PUT", _ACC + r"/sis_imports/(?P<id>\d+)/abort")
-def abort_import(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("PUT", r"/sis_imports/(?P<import_id>\d+)/abort")
+def abort_import(sandbox, req, account_id, import_id):
     with sandbox.lock:
-        record = sandbox.imports.get(int(args["id"]))
-        if record is None or record.account_id != account_id or \
-                record.workflow_state not in UNFINISHED:
-            return json_response(404, NOT_FOUND)
+        record = own_import(sandbox, account_id, import_id, UNFINISHED)
         record.workflow_state = "aborted"
         record.touch()
         body = record.to_json(sandbox.url)
@@ -352,11 +367,8 @@ def abort_import(sandbox, req, args):
     return json_response(200, body)
 
 
-@route("PUT", _ACC + r"/sis_imports/abort_all_pending")
-def abort_all_pending(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("PUT", r"/sis_imports/abort_all_pending")
+def abort_all_pending(sandbox, req, account_id):
     with sandbox.lock:
         for record in sandbox.imports.values():
             if record.account_id == account_id and \
@@ -366,17 +378,12 @@ def abort_all_pending(sandbox, req, args):
     return json_response(200, {"aborted": True})
 
 
-@route("PUT", _ACC + r"/sis_imports/(?P<id>\d+)/restore_states")
-def restore_states(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("PUT", r"/sis_imports/(?P<import_id>\d+)/restore_states")
+def restore_states(sandbox, req, account_id, import_id):
     undelete, unconclude = to_bool(req.get("undelete_only")), to_bool(req.get("unconclude_only"))
     batch_only = to_bool(req.get("batch_mode"))
     with sandbox.lock:
-        record = sandbox.imports.get(int(args["id"]))
-        if record is None or record.account_id != account_id:
-            return json_response(404, NOT_FOUND)
+        record = own_import(sandbox, account_id, import_id)
         if undelete and unconclude:
             return Response(400, b"cannot set both undelete_only and unconclude_only")
         progress = ProgressRecord(sandbox.next_id("progress"), record.id)
@@ -386,24 +393,16 @@ def restore_states(sandbox, req, args):
         return json_response(200, progress.to_json(sandbox.url))
 
 
-@route("GET", _ACC + r"/sis_imports/(?P<id>\d+)/errors")
-def import_errors(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("GET", r"/sis_imports/(?P<import_id>\d+)/errors")
+def import_errors(sandbox, req, account_id, import_id):
     with sandbox.lock:
-        record = sandbox.imports.get(int(args["id"]))
-        if record is None or record.account_id != account_id:
-            return json_response(404, NOT_FOUND)
+        record = own_import(sandbox, account_id, import_id)
         rows = list(record.errors)
     return _error_rows(sandbox, req, rows)
 
 
-@route("GET", _ACC + r"/sis_import_errors")
-def account_errors(sandbox, req, args):
-    account_id, denied = sis_account(sandbox, args["account"])
-    if denied:
-        return denied
+@sis_route("GET", r"/sis_import_errors")
+def account_errors(sandbox, req, account_id):
     with sandbox.lock:
         rows = [e for r in sandbox.imports.values() if r.account_id == account_id
                 for e in r.errors]

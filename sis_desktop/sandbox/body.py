@@ -160,7 +160,7 @@ def parse_multipart(reader: BodyReader, boundary: str, folder: Path) -> Multipar
         while len(buf.data) < 2:
             buf.fill()
         if buf.data.startswith(b"--"):
-            reader.drain()  # epilogue
+            _skip_epilogue(reader)
             return form
         while b"\r\n\r\n" not in buf.data:
             if len(buf.data) > MAX_HEADER_BLOCK:
@@ -190,6 +190,15 @@ def parse_multipart(reader: BodyReader, boundary: str, folder: Path) -> Multipar
             chunks: list[bytes] = []
             _copy_part(buf, delim, chunks.append, MAX_FIELD)
             form.fields.setdefault(name, []).append(b"".join(chunks).decode("utf-8", "replace"))
+
+
+def _skip_epilogue(reader: BodyReader) -> None:
+    """Read past the closing boundary to the end of the body, which must all arrive."""
+    try:
+        while reader.read(CHUNK):
+            pass
+    except Truncated as exc:
+        raise MultipartError("the body ended before its announced length") from exc
 
 
 def _copy_part(buf: _Buffer, delim: bytes, write, limit: int | None) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,7 +51,6 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:
         """A client that went away is normal here; anything else is printed as usual."""
-        import sys
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
@@ -70,9 +70,10 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "CanvasSandbox/1.0"
     disable_nagle_algorithm = True  # small answers would otherwise wait ~40 ms for a delayed ACK
 
+    timeout = 60
+
     def version_string(self) -> str:
         return self.server_version
-    timeout = 60
 
     def log_message(self, format, *args) -> None:  # quiet; the sandbox is not a web log
         return
@@ -102,8 +103,7 @@ class Handler(BaseHTTPRequestHandler):
         fault = sandbox.faults.take(self.command, parts.path)
         if fault is not None:
             if fault.kind == "drop":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self._hang_up()
                 return
             if fault.kind == "slow":
                 time.sleep(fault.delay if fault.delay is not None else 2.0)
@@ -119,10 +119,17 @@ class Handler(BaseHTTPRequestHandler):
             response = api.error_500(sandbox)
         body.drain()
         if fault is not None and fault.kind == "drop_after_body":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self._hang_up()
             return
         self._send(response)
+
+    def _hang_up(self) -> None:
+        """Close the connection without answering (the client may already be gone)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _fault_response(self, sandbox: "Sandbox", fault: Fault) -> api.Response:
         kind = fault.kind

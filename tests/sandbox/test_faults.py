@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import socket
+import struct
+import sys
 import time
 
 import pytest
 import requests
 
 from sis_desktop.sandbox import Sandbox
+from sis_desktop.sandbox.faults import FaultBook
 
-from .polling import auth, imports_url, upload, wait_for_state
+from .polling import auth, imports_url, upload, wait_for_state, wait_until
 
 USERS = b"user_id,login_id,first_name,last_name,status\nu1,l1,Ada,Lovelace,active\n"
 
@@ -169,11 +172,12 @@ def test_empty_raw_body_fails_during_processing(sandbox):
 
 
 def _raw_request(sandbox, head: bytes, body: bytes, *, close_after: bool) -> bytes:
+    """Send bytes as they are; `close_after` ends the sending side (a client gone before
+    its whole body was sent). Returns the answer's head, if any."""
     with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as conn:
         conn.sendall(head + body)
         if close_after:
             conn.shutdown(socket.SHUT_WR)
-            return b""
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = conn.recv(65536)
@@ -183,14 +187,20 @@ def _raw_request(sandbox, head: bytes, body: bytes, *, close_after: bool) -> byt
         return data
 
 
-def test_truncated_multipart_is_a_400_and_the_server_keeps_serving(sandbox):
-    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"attachment\"; "
-            b"filename=\"users.csv\"\r\n\r\n" + USERS)  # no closing boundary
-    head = (f"POST /api/v1/accounts/1/sis_imports HTTP/1.1\r\nHost: x\r\n"
+MULTIPART_USERS = (b"--XyZ\r\nContent-Disposition: form-data; name=\"attachment\"; "
+                   b"filename=\"users.csv\"\r\n\r\n" + USERS)  # no closing boundary yet
+
+
+def _multipart_head(sandbox, length: int) -> bytes:
+    return (f"POST /api/v1/accounts/1/sis_imports HTTP/1.1\r\nHost: x\r\n"
             f"Authorization: Bearer {sandbox.token}\r\n"
             f"Content-Type: multipart/form-data; boundary=XyZ\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-    answer = _raw_request(sandbox, head, body, close_after=False)
+            f"Content-Length: {length}\r\nConnection: close\r\n\r\n").encode()
+
+
+def test_truncated_multipart_is_a_400_and_the_server_keeps_serving(sandbox):
+    head = _multipart_head(sandbox, len(MULTIPART_USERS))
+    answer = _raw_request(sandbox, head, MULTIPART_USERS, close_after=False)
     assert answer.startswith(b"HTTP/1.1 400")
     assert sandbox.imports == {}
     still_serving(sandbox)
@@ -203,6 +213,45 @@ def test_client_gone_mid_body(sandbox):
     _raw_request(sandbox, head, USERS, close_after=True)
     still_serving(sandbox)
     assert sandbox.imports == {}
+
+
+def test_multipart_cut_after_its_closing_boundary_creates_nothing(sandbox):
+    body = MULTIPART_USERS + b"\r\n--XyZ--\r\n"
+    answer = _raw_request(sandbox, _multipart_head(sandbox, len(body) + 50), body,
+                          close_after=True)
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert sandbox.imports == {}
+    still_serving(sandbox)
+
+
+def test_a_put_whose_form_body_falls_short_changes_nothing(sandbox):
+    sandbox.hold()
+    import_id = upload(sandbox, "users.csv", USERS).json()["id"]
+    head = (f"PUT /api/v1/accounts/1/sis_imports/{import_id}/abort HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {sandbox.token}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: 50\r\n\r\n").encode()
+    answer = _raw_request(sandbox, head, b"reason=x", close_after=True)
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert sandbox.imports[import_id].workflow_state == "created"
+
+
+def _handler_waits_in(code) -> bool:
+    return any(frame.f_code is code for frame in sys._current_frames().values())
+
+
+def test_a_drop_for_a_client_already_gone_prints_no_traceback(sandbox, capfd):
+    sandbox.inject_fault("drop")
+    conn = socket.create_connection(("127.0.0.1", sandbox.port), timeout=5)
+    with sandbox.faults._lock:  # the handler has read the request and waits for its fault
+        conn.sendall(f"GET /api/v1/accounts/1/sis_imports HTTP/1.1\r\nHost: x\r\n"
+                     f"Authorization: Bearer {sandbox.token}\r\n\r\n".encode())
+        wait_until(lambda: _handler_waits_in(FaultBook.take.__code__))
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # a reset: the connection is gone before the sandbox hangs up
+    wait_until(lambda: not sandbox._server._connections)
+    assert "Traceback" not in capfd.readouterr().err
+    still_serving(sandbox)
 
 
 def test_chunked_raw_upload(sandbox):

@@ -56,6 +56,10 @@ class Builder:
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
+    def skip_if(self, condition: str, message: str) -> None:
+        """Lines that warn with `message` and skip the row when `condition` holds."""
+        self.add(f"if {condition}:", f"    warn(n, {self.const(message)}, row)", "    continue")
+
     def has(self, column: str) -> bool:
         return column in self.index
 

@@ -18,20 +18,19 @@ BUILTIN_ROLE_NAMES = frozenset({"StudentEnrollment", "TeacherEnrollment", "TaEnr
 def _change_sis_id(b, check, needed) -> None:
     t, oi, ni, new = (b.col("type"), b.col("old_integration_id"), b.col("new_integration_id"),
                       b.col("new_id"))
-    msg = b.const("Group categories should not have integration IDs.")
-    b.add(f"if {t}.lower() == 'group_category' and ({oi} or {ni}):",
-          f"    warn(n, {msg}, row)", "    continue")
+    b.skip_if(f"{t}.lower() == 'group_category' and ({oi} or {ni})",
+              "Group categories should not have integration IDs.")
     b.add(f"if {new} == '<delete>': agg({b.const('delete_new_id')}, n, {new})")
 
 
 def _account(b, check, needed) -> None:
     a, p, name, status = (b.col("account_id"), b.col("parent_account_id"), b.col("name"),
                           b.col("status"))
-    loop = b.const("Setting account {account_id}'s parent to {parent_account_id} would create a loop")
     improper = b.const('Improper status "{status}" for account {account_id}, skipping')
     prefixes = b.const(("active", "deleted"))
-    b.add(f"if {p} and {p} == {a}:", f"    warn(n, {loop}, row)", "    continue",
-          f"if not {name}: agg({b.const('account_new_name')}, n, {a})",
+    b.skip_if(f"{p} and {p} == {a}",
+              "Setting account {account_id}'s parent to {parent_account_id} would create a loop")
+    b.add(f"if not {name}: agg({b.const('account_new_name')}, n, {a})",
           f"s = {status}.lower()",
           "if not s:",
           f"    agg({b.const('account_new_status')}, n, {a})",
@@ -44,14 +43,12 @@ def _account(b, check, needed) -> None:
 
 
 def _term_name(b, check, needed) -> None:
-    msg = b.const(check.message)
-    b.add(f"if not {b.col('name')} and not {b.col('date_override_enrollment_type')}:",
-          f"    warn(n, {msg}, row)", "    continue")
+    b.skip_if(f"not {b.col('name')} and not {b.col('date_override_enrollment_type')}",
+              check.message)
 
 
 def _nul(b, check, needed) -> None:
-    msg = b.const(check.message)
-    b.add("if NUL[0] and '\\x00' in ''.join(row):", f"    warn(n, {msg}, row)", "    continue")
+    b.skip_if("NUL[0] and '\\x00' in ''.join(row)", check.message)
 
 
 def _login_id(b, check, needed) -> None:
@@ -70,8 +67,8 @@ def _login_id(b, check, needed) -> None:
 
 def _claimed_login(b, check, needed) -> None:
     u, login = b.col("user_id"), b.col("login_id")
-    if "existing_user_id" in b.index or "existing_integration_id" in b.index \
-            or "existing_canvas_user_id" in b.index:
+    if any(b.has(c) for c in ("existing_user_id", "existing_integration_id",
+                                 "existing_canvas_user_id")):
         msg = b.const("An existing Canvas user with the SIS ID {user_id} or login of {login_id} "
                       "already exists, skipping")
         b.add(f"k = {login}.lower()",
@@ -85,7 +82,7 @@ def _claimed_login(b, check, needed) -> None:
           "o = R_login.get(k) or L_login.get(k)" if b.known("login") else "o = L_login.get(k)",
           f"if o and o != {u}:", f"    warn(n, {msg}, row, other=o)", "    continue",
           f"L_login[k] = {u}")
-    if "integration_id" in b.index:
+    if b.has("integration_id"):
         i = b.col("integration_id")
         imsg = b.const("An existing Canvas user with the SIS ID {other} has already claimed "
                        "{user_id}'s requested integration_id, skipping")
@@ -97,7 +94,7 @@ def _claimed_login(b, check, needed) -> None:
 
 
 def _email(b, check, needed) -> None:
-    if "email" not in b.index:
+    if not b.has("email"):
         return
     e = b.col("email")
     msg = b.const("The email address associated with user '{user_id}' is invalid (email: '{email}')")
@@ -105,6 +102,11 @@ def _email(b, check, needed) -> None:
     usual = (f"{e}.count('@') == 1 and {e}[0] != '@' and {e}[-1] != '@' and {e}.replace('.', 'a')"
              f".replace('-', 'a').replace('_', 'a').replace('+', 'a').replace('@', 'a').isalnum()")
     b.add(f"if {e} and not ({usual}) and not email_match({e}): warn(n, {msg}, row)")
+
+
+def _role_id(b, role_id: str) -> str:
+    """The line noting a role_id that is not a number (Canvas looks it up as an id)."""
+    return f"    if not {role_id}.isdigit(): agg({b.const('role_id')}, n, {role_id})"
 
 
 def _role(b, check, needed) -> None:
@@ -117,13 +119,12 @@ def _role(b, check, needed) -> None:
           f"        r = {role}.lower()",
           f"        if r not in {builtin} and not r.startswith('student') and {role} not in {names}:",
           f"            agg({b.const('custom_role')}, n, {role})",
-          f"elif {role_id}:",
-          f"    if not {role_id}.isdigit(): agg({b.const('role_id')}, n, {role_id})",
+          f"elif {role_id}:", _role_id(b, role_id),
           f"else: agg({b.const('no_role')}, n, '')")
 
 
 def _enrollment_dates(b, check, needed) -> None:
-    columns = [c for c in ("start_date", "end_date") if c in b.index]
+    columns = [c for c in ("start_date", "end_date") if b.has(c)]
     if not columns:
         return
     course_msg = b.const(check.message)
@@ -146,15 +147,15 @@ def _enrollment_refs(b, check, needed) -> None:
         return ["    " * depth + x for x in lines]
     def unknown(kind, v):
         return f"{v} not in R_{kind}" if b.known(kind) else "True"
-    if "user_integration_id" in b.index:
+    if b.has("user_integration_id"):
         b.add(f"if {ui}:",
               f"    if {unknown('user_integration', ui)}:", *ind(b.miss("user_integration", ui), 2),
               f"elif {unknown('user', u)}:", *ind(b.miss("user", u), 1))
     else:
         b.add(f"if {unknown('user', u)}:", *ind(b.miss("user", u), 1))
-    if "course_id" in b.index:
+    if b.has("course_id"):
         b.add(f"if {c} and {unknown('course', c)}:", *ind(b.miss("course", c), 1))
-    if "section_id" in b.index:
+    if b.has("section_id"):
         b.add(f"if {s}:",
               f"    sc = R_section.get({s})",
               "    if sc is None:", *ind(b.miss("section", s), 2),
@@ -165,15 +166,12 @@ def _enrollment_refs(b, check, needed) -> None:
 
 def _admin_role(b, check, needed) -> None:
     role, role_id = b.col("role"), b.col("role_id")
-    b.add(f"if {role_id}:",
-          f"    if not {role_id}.isdigit(): agg({b.const('role_id')}, n, {role_id})",
+    b.add(f"if {role_id}:", _role_id(b, role_id),
           f"elif {role} != 'AccountAdmin': agg({b.const('custom_admin_role')}, n, {role})")
 
 
 def _two_contexts(b, check, needed) -> None:
-    msg = b.const(check.message)
-    b.add(f"if {b.col('account_id')} and {b.col('course_id')}:",
-          f"    warn(n, {msg}, row)", "    continue")
+    b.skip_if(f"{b.col('account_id')} and {b.col('course_id')}", check.message)
 
 
 def _tag_context(b, check, needed) -> None:
@@ -182,9 +180,7 @@ def _tag_context(b, check, needed) -> None:
 
 
 def _self_observation(b, check, needed) -> None:
-    msg = b.const(check.message)
-    b.add(f"if {b.col('observer_id')} == {b.col('student_id')}:",
-          f"    warn(n, {msg}, row)", "    continue")
+    b.skip_if(f"{b.col('observer_id')} == {b.col('student_id')}", check.message)
 
 
 def _xlist(b, check, needed) -> None:
