@@ -126,8 +126,8 @@ class HistoryView(QWidget):
         for col in (COL_ID, COL_SENT, COL_MESSAGES, COL_ORIGIN):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_FILES, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(COL_STATE, 200)
-        header.resizeSection(COL_PROGRESS, 110)
+        header.resizeSection(COL_STATE, 160)  # long labels are in the tooltip
+        header.resizeSection(COL_PROGRESS, 80)
 
         self.status = StatusCheckPanel(self.history, self)
 
@@ -308,6 +308,7 @@ class HistoryView(QWidget):
         item.setText(COL_MESSAGES, f"{row.error_count} / {row.warning_count}"
                      if not row.is_running else "")
         item.setText(COL_FILES, ", ".join(row.files))
+        item.setToolTip(COL_FILES, "\n".join(row.files))  # the column is often too narrow
         profile = row.entry.profile if row.entry else None
         item.setText(COL_ORIGIN, "sent elsewhere" if not row.sent_here
                      else f"this app ({profile})" if profile else "this app")

@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self._last_recorded: tuple[Any, ...] | None = None
         self._history = tasks.TaskRunner(self, max_threads=1)
         self._dialog: QWidget | None = None
+        self._options_profile: Any = None  # the profile whose defaults the options started from
         self._tray: QSystemTrayIcon | None = None
         self._shown = False
         self._resumed = False
@@ -341,9 +342,10 @@ class MainWindow(QMainWindow):
     def _profiles_finished(self, result: tuple[list[Any], str | None], reconnect: bool = False) -> None:
         profiles, notice = result
         self.profiles = list(profiles)
+        selected = self.profile
         if reconnect:
             self.profile = None
-        self._fill_profiles(self.profile.id if self.profile else None)
+        self._fill_profiles(selected.id if selected else None)
         if notice:
             self.statusBar().showMessage(notice)
         if not self.profiles and not self.session_profiles:
@@ -394,8 +396,10 @@ class MainWindow(QMainWindow):
         if self.profile is None:
             self.history_view.set_connection(None, None, None, None)
             return
-        self.options_panel.set_options(self.profile.import_options())
-        self.options_panel.set_terms([])
+        if self.profile != self._options_profile:  # keep the user's edits on a reconnect
+            self._options_profile = self.profile
+            self.options_panel.set_options(self.profile.import_options())
+            self.options_panel.set_terms([])
         self._set_connection_text(f"Connecting to {self.profile.url}…")
         task = tasks.CallTask(open_connection, self.profile)
         profile = self.profile
@@ -519,8 +523,10 @@ class MainWindow(QMainWindow):
         self.profile_combo.setEnabled(not busy)
         self.manage_button.setEnabled(not busy)
         self.drop_zone.setEnabled(not busy)
+        self.open_action.setEnabled(not busy)  # Ctrl+O must not change the files mid-upload
 
     def upload_requested(self) -> None:
+        self.statusBar().clearMessage()  # the last attempt's outcome no longer applies
         if self.upload_blockers():
             self._update_actions()
             return

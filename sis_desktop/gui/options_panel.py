@@ -401,6 +401,8 @@ class OptionsPanel(QWidget):
     def _batch_toggled(self, on: bool) -> None:
         if on and not self._loading and not self.threshold_check.isChecked():
             self._prefill_threshold()
+        elif not on and not self._loading and self._threshold_prefilled:
+            self._unprefill_threshold()  # the threshold came with the batch; it goes with it
         self._sync()
 
     def _threshold_toggled(self, on: bool) -> None:
@@ -420,6 +422,14 @@ class OptionsPanel(QWidget):
         finally:
             self._syncing = syncing
         self._threshold_prefilled = True
+
+    def _unprefill_threshold(self) -> None:
+        syncing, self._syncing = self._syncing, True
+        try:
+            self.threshold_check.setChecked(False)
+        finally:
+            self._syncing = syncing
+        self._threshold_prefilled = False
 
     def _exclusive(self, on: bool, other: QCheckBox) -> None:
         if on and other.isChecked():

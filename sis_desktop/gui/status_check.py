@@ -3,7 +3,7 @@
 Network calls run as tasks (`sis_desktop.gui.tasks`); the panel only shows what they
 report. Every action that changes something on Canvas asks first, in a QMessageBox that
 says what it does. Signals: `importFetched(object)` carries each SisImport seen (the main
-window shows it in the results view), `importChanged(object)` the same for list rows.
+window shows it in the results view), `importSelected(int)` the id checked or followed.
 """
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ class StatusCheckPanel(QGroupBox):
         self.id_edit.setPlaceholderText("Import id, e.g. 1234")
         self.id_edit.setAccessibleName("Import id")
         self.id_edit.setClearButtonEnabled(True)
-        self.check_button = self._button("statusCheckButton", "Refresh",
+        self.check_button = self._button("statusCheckButton", "Check",
                                          "Ask Canvas for this import's status now")
         self.follow_button = self._button("statusFollowButton", "Follow until done",
                                           "Keep checking until the import ends")

@@ -14,7 +14,8 @@ How it works
   `call_client`), closed when the task ends: a requests.Session is never shared between
   threads.
 - `TaskRunner.start(task, owner=widget)` keeps the task referenced until it has ended, so
-  Python never collects a running task. `start(task, owner=...)` uses the app's shared
+  Python never collects a running task; once it has ended its connections are dropped, so
+  nothing (not even a long-lived owner) keeps it alive. `start(task, owner=...)` uses the app's shared
   runner. With an `owner`, the task is cancelled and goes silent (no signal at all) once
   the owner is destroyed, so slots and lambdas never touch deleted widgets.
 
@@ -29,6 +30,7 @@ import contextlib
 import logging
 import sys
 import threading
+import warnings
 from typing import Any, Callable, Iterator, Sequence
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
@@ -170,6 +172,17 @@ class Task(QObject):
                 self.cancelled.emit()
         finally:
             self._ended.emit()
+            self._release()
+
+    def _release(self) -> None:
+        """Drop every connection once the task has ended: slots are often lambdas that
+        refer to the task, a cycle through Qt that Python's collector cannot see."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # "nothing was connected"
+            for signal in (self.progress, self.finished, self.failed, self.cancelled,
+                           self._progress_relay, self._end_relay, self._ended):
+                with contextlib.suppress(RuntimeError, TypeError, SystemError):
+                    signal.disconnect()
 
 
 class _Runnable(QRunnable):
@@ -195,11 +208,18 @@ class TaskRunner(QObject):
 
     def start(self, task: Task, owner: QObject | None = None) -> Task:
         self._active.add(task)
-        task._ended.connect(lambda: (self._active.discard(task), self._owners.pop(task, None)))
+        links = []
         if owner is not None:
             self._owners[task] = owner
-            owner.destroyed.connect(task.silence)
-            owner.destroyed.connect(lambda *_: self._owners.pop(task, None))
+            links = [owner.destroyed.connect(task.silence),
+                     owner.destroyed.connect(lambda *_: self._owners.pop(task, None))]
+
+        def ended() -> None:
+            self._active.discard(task)
+            self._owners.pop(task, None)
+            for link in links:  # a long-lived owner must not keep every ended task alive
+                QObject.disconnect(link)
+        task._ended.connect(ended)  # dropped by the task itself once emitted
         task.running = True
         self.pool.start(_Runnable(task))
         return task

@@ -74,6 +74,7 @@ def test_without_a_connection_it_shows_the_local_record(view, qtbot):
     assert view.import_ids() == [41]
     item = view.item_for(41)
     assert item.text(2) == "Imported" and item.text(5) == "users.csv"
+    assert item.toolTip(5) == "users.csv"  # the whole list, however narrow the column
     assert item.text(6) == "this app (prod)"
     assert not view.refresh_button.isEnabled()
     assert not view.status.check_button.isEnabled()

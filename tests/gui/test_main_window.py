@@ -306,6 +306,34 @@ def test_full_batch_needs_confirmation(connected, qtbot, sandbox):
     assert list(sandbox.client().list_imports()) == []
 
 
+def test_a_new_upload_attempt_clears_the_last_outcome(connected, qtbot, sandbox):
+    load(connected, qtbot, [SAMPLES / "courses.csv"])
+    panel = connected.options_panel
+    panel.batch_check.setChecked(True)
+    panel.term_picker.select_param(str(sandbox.client().list_terms()[0].id))
+    qtbot.waitUntil(lambda: upload_button(connected).isEnabled(), timeout=5000)
+    upload_button(connected).click()
+    connected._dialog.reject()
+    assert "nothing was sent" in connected.statusBar().currentMessage()
+    upload_button(connected).click()  # the dialog again: the old sentence is gone
+    assert connected.statusBar().currentMessage() == ""
+    connected._dialog.reject()
+
+
+def test_closing_manage_keeps_the_chosen_profile_and_option_edits(connected, qtbot, sandbox):
+    with qtbot.waitSignal(connected.terms_loaded, timeout=10000):
+        connected.add_session_profile("Second", sandbox.url, sandbox.account_id, sandbox.token)
+    assert connected.profile_combo.currentText() == "Second (this session only)"
+    connected.options_panel.skip_deletes_check.setChecked(True)
+    with qtbot.waitSignal(connected.connected, timeout=10000):  # reconnected: token may be new
+        with qtbot.waitSignal(connected.profiles_loaded, timeout=10000):
+            connected.manage_button.click()
+            connected._dialog.reject()
+    assert connected.profile_combo.currentText() == "Second (this session only)"
+    assert connected.profile.name == "Second"
+    assert connected.options_panel.options().skip_deletes
+
+
 def test_about_box_shows_version(window, qtbot):
     window.about_action.trigger()
     box = window.findChild(QMessageBox, "aboutBox")
@@ -321,6 +349,7 @@ def test_stop_following_leaves_the_import_to_canvas(connected, qtbot, sandbox):
         upload_button(connected).click()
     stop = connected.findChild(QPushButton, "stopFollowingButton")
     qtbot.waitUntil(stop.isVisible)
+    assert not connected.open_action.isEnabled()  # the files stay as sent while it runs
     with qtbot.waitSignal(connected.upload_ended, timeout=10000) as ended:
         stop.click()
     assert f"Stopped following import {created.args[0].id}" in ended.args[0]

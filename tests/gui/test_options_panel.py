@@ -77,6 +77,21 @@ def test_switching_batch_on_prefills_recommended_threshold(panel):
     assert not panel.threshold_note.isHidden()
 
 
+def test_switching_batch_off_drops_the_threshold_it_prefilled(panel):
+    check(panel, "batchModeCheck").setChecked(True)
+    check(panel, "batchModeCheck").setChecked(False)
+    assert not check(panel, "thresholdCheck").isChecked()
+    assert panel.options() == ImportOptions()  # nothing the user did not choose is sent
+    assert panel.threshold_note.isHidden()
+
+
+def test_switching_batch_off_keeps_a_threshold_the_user_chose(panel):
+    check(panel, "batchModeCheck").setChecked(True)
+    panel.threshold_spin.setValue(25)
+    check(panel, "batchModeCheck").setChecked(False)
+    assert panel.options().change_threshold == 25
+
+
 def test_batch_on_keeps_a_threshold_the_user_set(panel):
     check(panel, "thresholdCheck").setChecked(True)
     panel.threshold_spin.setValue(35)

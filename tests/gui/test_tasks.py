@@ -125,3 +125,20 @@ def test_owner_destroyed_silences_task(qtbot, runner):
     gate.set()
     qtbot.waitUntil(lambda: task not in runner.active(), timeout=5000)
     assert task.is_cancelled and heard == []
+
+
+def test_an_ended_task_is_not_kept_alive_by_its_owner(qtbot, runner):
+    import gc
+    import weakref
+    from PySide6.QtCore import QObject
+    owner = QObject()
+    task = CallTask(lambda: 1)
+    task.finished.connect(lambda _, t=task: t.done)  # as the app's slots do: a cycle via Qt
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        runner.start(task, owner)
+    qtbot.waitUntil(lambda: task not in runner.active())
+    gone = weakref.ref(task)
+    del task
+    gc.collect()
+    assert gone() is None  # the owner (e.g. the main window) lives on; the task does not
+    owner.deleteLater()
