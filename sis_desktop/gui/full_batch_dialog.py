@@ -37,7 +37,7 @@ class FullBatchConfirmDialog(QDialog):
     term's name or SIS id (multi-term: "all terms") and pressed "Run full batch"."""
 
     def __init__(self, term: Term | None, counts: dict[str, int], options: ImportOptions,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, file_term_ids: set[str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fullBatchConfirmDialog")
         self.setWindowTitle("Confirm full batch update")
@@ -75,7 +75,7 @@ class FullBatchConfirmDialog(QDialog):
         layout.addWidget(deletes)
 
         layout.addLayout(self._counts_form(counts))
-        for text, name in self._warnings(counts, options):
+        for text, name in self._warnings(counts, options) + self._term_mismatch(term, file_term_ids):
             label = QLabel(text)
             label.setObjectName(name)
             label.setWordWrap(True)
@@ -171,6 +171,19 @@ class FullBatchConfirmDialog(QDialog):
             value.setAccessibleName(f"{plural(importer).capitalize()} in these files")
             form.addRow(f"{plural(importer).capitalize()} in these files:", value)
         return form
+
+    @staticmethod
+    def _term_mismatch(term: Term | None, file_term_ids: set[str] | None) -> list[tuple[str, str]]:
+        """The chosen term is not the term of any course in the files: every course of the
+        chosen term would be deleted — most likely the wrong term was picked."""
+        if term is None or not term.sis_term_id or not file_term_ids:
+            return []
+        if term.sis_term_id in file_term_ids:
+            return []
+        listed = ", ".join(sorted(file_term_ids)[:5]) + (", …" if len(file_term_ids) > 5 else "")
+        return [(f"Warning: the courses in these files belong to {listed}, not to "
+                 f"{term.name} ({term.sis_term_id}). Check that you picked the right term.",
+                 "termMismatchWarning")]
 
     @staticmethod
     def _warnings(counts: dict[str, int], options: ImportOptions) -> list[tuple[str, str]]:

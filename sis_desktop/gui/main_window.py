@@ -534,7 +534,9 @@ class MainWindow(QMainWindow):
         if options.batch_mode:
             from .full_batch_dialog import FullBatchConfirmDialog
             counts = self.report.counts_by_type() if self.report else {}
-            dialog = FullBatchConfirmDialog(self.options_panel.selected_term(), counts, options, self)
+            dialog = FullBatchConfirmDialog(
+                self.options_panel.selected_term(), counts, options, self,
+                file_term_ids=self.report.term_ids if self.report else None)
             dialog.accepted.connect(lambda: self._start_safety_check(options))
             dialog.rejected.connect(lambda: self.statusBar().showMessage(
                 "Full batch update cancelled; nothing was sent."))

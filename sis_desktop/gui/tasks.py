@@ -127,7 +127,7 @@ class Task(QObject):
     # ---- internals --------------------------------------------------------------------
     def _execute(self) -> None:
         """Runs on the worker thread."""
-        from sis_desktop.core.canvas.errors import Cancelled
+        from sis_desktop.core.canvas.errors import CanvasError, Cancelled
         try:
             result = self.run()
             if isinstance(result, collections.abc.Iterator):
@@ -138,7 +138,11 @@ class Task(QObject):
             if self.is_cancelled:
                 self._end("cancelled", None)
             else:
-                log.warning("%s failed: %s", type(self).__name__, type(exc).__name__, exc_info=exc)
+                if isinstance(exc, CanvasError):  # an answer we expect: its sentence says it all
+                    log.info("%s failed: %s", type(self).__name__, exc)
+                else:
+                    log.warning("%s failed: %s", type(self).__name__, type(exc).__name__,
+                                exc_info=exc)
                 self._end("failed", describe_error(exc))
         else:
             if self.is_cancelled and not self.keep_result_after_cancel:

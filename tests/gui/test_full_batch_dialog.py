@@ -167,3 +167,16 @@ def test_buttons_are_named_for_accessibility(make):
     for button in (dialog.run_button, dialog.cancel_button, dialog.confirm_edit):
         assert button.objectName() and button.accessibleName()
     assert "Type the term's name or SIS id" in all_text(dialog)
+
+
+def test_warns_when_the_files_courses_belong_to_another_term(qtbot):
+    dialog = FullBatchConfirmDialog(FALL, dict(COUNTS), BATCH, file_term_ids={"S2027"})
+    qtbot.addWidget(dialog)
+    warning = text_of(dialog, "termMismatchWarning")
+    assert "belong to S2027, not to Fall 2026 (F2026)" in warning
+
+
+def test_no_term_warning_when_the_files_match_the_term(qtbot):
+    dialog = FullBatchConfirmDialog(FALL, dict(COUNTS), BATCH, file_term_ids={"F2026", "S2027"})
+    qtbot.addWidget(dialog)
+    assert dialog.findChild(QLabel, "termMismatchWarning") is None
