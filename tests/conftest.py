@@ -1,9 +1,18 @@
-"""Shared fixtures: every test gets its own config/data/log folders and an in-memory keyring."""
+"""Shared fixtures: every test gets its own config/data/log folders; in-memory keyrings and a
+running sandbox on request."""
 from __future__ import annotations
 
 import os
+import threading
 
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.backends.null
+import keyring.errors
 import pytest
+
+from sis_desktop.core import logs, secrets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,6 +30,14 @@ def isolated_dirs(tmp_path, monkeypatch):
     return dirs
 
 
+@pytest.fixture(autouse=True)
+def fresh_logging():
+    """Whatever a test installed on the root logger (the CLI's main() sets up the log file at
+    DEBUG) is removed afterwards, so no test inherits another's handlers or level."""
+    yield
+    logs.shutdown_logging()
+
+
 @pytest.fixture
 def sandbox(tmp_path):
     """A running local Canvas stand-in (sis_desktop.sandbox.Sandbox) so fast that small
@@ -32,3 +49,75 @@ def sandbox(tmp_path):
         yield server
     finally:
         server.close()
+
+
+# ---- keyrings: in-memory backends, installed for one test --------------------------------------
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A secure-looking keyring in a dict; `threads` records the thread of every call."""
+    priority = -1  # never picked by keyring's own chain, only installed by `use_keyring`
+    name = "Memory Keyring"
+
+    def __init__(self):
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+        self.threads: set[threading.Thread] = set()
+
+    def get_password(self, service, username):
+        self.threads.add(threading.current_thread())
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.threads.add(threading.current_thread())
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.threads.add(threading.current_thread())
+        if self.entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("No such password!")
+
+
+class PlaintextKeyring(MemoryKeyring):
+    """Stands in for keyrings.alt.file.PlaintextKeyring (a file-based, insecure backend)."""
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring whose collection cannot be unlocked."""
+
+    def get_password(self, service, username):
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+
+class RefusingKeyring(MemoryKeyring):
+    """Reads work; writes fail with an error text that (badly) repeats the password."""
+
+    def set_password(self, service, username, password):
+        raise keyring.errors.PasswordSetError(f"cannot store {password}")
+
+
+KEYRINGS = {"memory": MemoryKeyring, "plaintext": PlaintextKeyring, "locked": LockedKeyring,
+            "refusing": RefusingKeyring, "fail": keyring.backends.fail.Keyring,
+            "null": keyring.backends.null.Keyring}
+
+
+@pytest.fixture
+def use_keyring():
+    """`use_keyring(kind)` installs a new backend of that kind (a key of KEYRINGS) or a given
+    backend object, and returns it; afterwards the previous backend is back and session
+    tokens are forgotten."""
+    previous = keyring.get_keyring()
+
+    def install(backend: str | keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+        if isinstance(backend, str):
+            backend = KEYRINGS[backend]()
+        keyring.set_keyring(backend)
+        return backend
+
+    yield install
+    keyring.set_keyring(previous)
+    secrets.clear_session_tokens()
+
+
+@pytest.fixture
+def memory_keyring(use_keyring) -> MemoryKeyring:
+    """A working in-memory keyring installed for this test (`.entries` holds what was stored)."""
+    return use_keyring("memory")

@@ -45,7 +45,10 @@ def client_from_args(args: argparse.Namespace) -> CanvasClient:
     if not token:
         raise UsageError(f"No access token: set the {TOKEN_ENV} environment variable or save a "
                          "token in the profile (sis-desktop-cli profiles).")
-    return CanvasClient(url, token, account, ca_bundle=ca_bundle)
+    try:
+        return CanvasClient(url, token, account, ca_bundle=ca_bundle)
+    except ValueError as exc:  # a malformed token, e.g. from CANVAS_API_TOKEN
+        raise UsageError(str(exc)) from None
 
 
 def is_tty(stream: TextIO) -> bool:

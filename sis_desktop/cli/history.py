@@ -5,9 +5,8 @@ import argparse
 import json
 import sys
 
+from sis_desktop.cli.main import EXIT_OK, EXIT_USAGE
 from sis_desktop.core.history import History, HistoryEntry, HistoryError
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(subparsers) -> None:

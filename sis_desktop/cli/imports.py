@@ -17,6 +17,7 @@ from sis_desktop.core.canvas.errors import AmbiguousUpload
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.canvas.upload import sha256_file
+from sis_desktop.core.storage import atomic_writer
 
 STATES = [s.value for s in WorkflowState if s is not WorkflowState.UNKNOWN]
 MAX_FINDINGS_SHOWN = 50  # before an upload; `validate` shows every one
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=import_command)
 
     p = sub.add_parser("status", help="show one import")
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", type=import_id, metavar="ID")
     p.add_argument("--wait", action="store_true", help="follow it until it finishes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=status_command)
@@ -68,21 +69,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=list_command)
 
     p = sub.add_parser("abort", help="abort one unfinished import, or all queued ones")
-    p.add_argument("id", nargs="?", metavar="ID")
+    p.add_argument("id", nargs="?", type=import_id, metavar="ID")
     p.add_argument("--all-pending", action="store_true", help="abort every import not yet started")
     p.set_defaults(func=abort_command)
 
     p = sub.add_parser("errors", help="all error rows of an import, as CSV")
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", type=import_id, metavar="ID")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=errors_command)
 
     p = sub.add_parser("restore", help="undo the state changes of an import")
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", type=import_id, metavar="ID")
     p.add_argument("--batch-mode", action="store_true", help="only what batch mode deleted")
     p.add_argument("--undelete-only", action="store_true", help="only undo deletions")
     p.add_argument("--unconclude-only", action="store_true", help="only undo concluded enrollments")
     p.set_defaults(func=restore_command)
+
+
+def import_id(text: str) -> str:
+    """An import id as given on the command line: a whole number (argparse type)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not an import id; give its number, "
+                                         "like 1234 (see 'sis-desktop-cli list')")
+    return text.strip()
 
 
 # ---- import -------------------------------------------------------------------------------
@@ -227,14 +236,22 @@ def abort_command(args: argparse.Namespace) -> int:
 
 
 def errors_command(args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        raise UsageError(f"'{output}' is a folder; give a file name for the CSV, like errors.csv.")
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"The folder of '{output}' does not exist; create it or choose another.")
     client = client_from_args(args)
     rows = client.import_errors(args.id)
-    if args.output:
-        with open(args.output, "w", newline="", encoding="utf-8") as fh:
-            count = _write_errors(rows, fh)
-        print(f"{count} error row{'s' if count != 1 else ''} written to {args.output}.", file=sys.stderr)
-    else:
+    if output is None:
         _write_errors(rows, sys.stdout)
+        return EXIT_OK
+    try:
+        with atomic_writer(output) as fh:  # a broken download leaves no half-written file
+            count = _write_errors(rows, fh)
+    except OSError as exc:
+        raise UsageError(f"Could not write '{output}' ({exc.strerror or exc}).") from None
+    print(f"{count} error row{'s' if count != 1 else ''} written to {output}.", file=sys.stderr)
     return EXIT_OK
 
 

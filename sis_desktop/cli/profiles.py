@@ -177,7 +177,12 @@ def test_profile(args: argparse.Namespace) -> int:
     if not token:
         raise UsageError(f"The profile '{profile.name}' has no saved token; give it one with "
                          f"'sis-desktop-cli profiles token {profile.name}'.")
-    failures = test_connection(client_for(profile, token))
+    try:
+        client = client_for(profile, token)
+    except ValueError as exc:  # a malformed token saved before tokens were checked
+        raise UsageError(f"{exc} Replace it with 'sis-desktop-cli profiles token "
+                         f"{profile.name}'.") from None
+    failures = test_connection(client)
     if failures:
         for sentence in failures:
             print(f"sis-desktop-cli: {sentence}", file=sys.stderr)

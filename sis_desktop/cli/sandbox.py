@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 
 
@@ -26,7 +27,7 @@ def handle(args: argparse.Namespace, *, ready: threading.Event | None = None,
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535.")
-    if args.speed <= 0:
+    if not 0 < args.speed < math.inf:  # also refuses nan
         raise UsageError("--speed must be greater than 0.")
     if not args.token or any(c.isspace() for c in args.token):
         raise UsageError("--token must be a non-empty word without spaces.")

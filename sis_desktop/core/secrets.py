@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from sis_desktop.core.canvas.tokens import clean_token
+
 if TYPE_CHECKING:  # keyring is imported inside functions: it is slow to import (~0.3 s)
     import keyring.backend
 
@@ -120,9 +122,7 @@ class TokenStore:
 
         Raises KeyringUnavailable (nothing stored anywhere) when no secure keyring works;
         the caller may then offer `set_session`."""
-        token = token.strip()
-        if not token:
-            raise ValueError("The token is empty; paste the access token from Canvas.")
+        token = clean_token(token)
         backend = self._usable()
         if backend is None:
             raise KeyringUnavailable(self.describe())
@@ -138,9 +138,7 @@ class TokenStore:
 
     def set_session(self, profile_id: str, token: str) -> str:
         """Keep the token in memory until the app quits; never on disk."""
-        token = token.strip()
-        if not token:
-            raise ValueError("The token is empty; paste the access token from Canvas.")
+        token = clean_token(token)
         with _session_lock:
             _session_tokens[profile_id] = token
         return SESSION_ONLY

@@ -263,3 +263,48 @@ def test_many_findings_are_capped_before_upload(cli, tmp_path):
     assert code == 0 and json.loads(out)["workflow_state"] == "created"
     shown = [line for line in err.splitlines() if line.startswith(("warning:", "notice:", "error:"))]
     assert len(shown) == 50 and "lists them all" in err
+
+
+# ---- odd input: one sentence, exit 2, nothing sent or written -------------------------------------
+@pytest.mark.parametrize("argv", [["status", "abc"], ["abort", "-5"], ["errors", "1.5"],
+                                  ["restore", "../1"]])
+def test_an_import_id_must_be_a_number(cli, capsys, argv):
+    with pytest.raises(SystemExit) as caught:
+        cli(*argv)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and "is not an import id" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("where", ["missing/errors.csv", "."])
+def test_errors_output_to_a_missing_folder_or_a_folder_exits_2(cli, sandbox, tmp_path, where):
+    code, out, err = cli("errors", "1", "--output", tmp_path / where)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert ("does not exist" if "missing" in where else "is a folder") in err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_errors_output_is_replaced_only_when_complete(cli, sandbox, tmp_path):
+    client = sandbox.client()
+    imp = client.poll(client.create_import(SAMPLES / "enrollments_with_warnings.csv").id,
+                      intervals=(0.01,))
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "errors.csv"
+    target.write_text("the previous export\n")
+    sandbox.inject_fault("401", path="/errors")
+    code, _, err = cli("errors", imp.id, "--output", target)
+    assert code == 3 and "access token" in err
+    assert target.read_text() == "the previous export\n"
+    assert [p.name for p in target.parent.iterdir()] == ["errors.csv"]  # no temp file left
+
+
+def test_a_malformed_token_from_the_environment_exits_2(cli, monkeypatch):
+    monkeypatch.setenv("CANVAS_API_TOKEN", "Bearer 7~abc")
+    code, out, err = cli("list")
+    assert code == 2 and out == "" and "copy it again from Canvas" in err
+    assert "7~abc" not in err
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999"])
+def test_a_malformed_url_exits_2(cli, url):
+    code, _, err = cli("list", url=url)
+    assert code == 2 and "is not a web address" in err

@@ -8,54 +8,12 @@ import os
 import subprocess
 import sys
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.errors
 import pytest
 
 from sis_desktop.cli.main import main
-from sis_desktop.core import secrets
 from sis_desktop.core.profiles import ProfileStore
 
 TOKEN = "7~CliTokenNeverPrinted0123456789abcdef"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = -1  # never picked by keyring on its own (only via set_keyring)
-    name = "Memory Keyring"
-
-    def __init__(self):
-        super().__init__()
-        self.entries = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("No such password!")
-
-
-@pytest.fixture
-def use_keyring():
-    previous = keyring.get_keyring()
-
-    def install(backend):
-        keyring.set_keyring(backend)
-        return backend
-
-    yield install
-    keyring.set_keyring(previous)
-    secrets.clear_session_tokens()
-
-
-@pytest.fixture
-def memory_keyring(use_keyring):
-    return use_keyring(MemoryKeyring())
 
 
 def run(capsys, monkeypatch, *argv, stdin: str = ""):
@@ -125,7 +83,7 @@ def test_add_twice_and_empty_token(capsys, monkeypatch, memory_keyring):
 
 
 def test_add_without_a_keyring_saves_nothing(capsys, monkeypatch, use_keyring, isolated_dirs, tmp_path):
-    use_keyring(keyring.backends.fail.Keyring())
+    use_keyring("fail")
     code, out, err = run(capsys, monkeypatch, "profiles", "add", "Prod", "--url",
                          "https://a.example.edu", "--account", "1", "--token-stdin", stdin=TOKEN)
     assert code != 0
@@ -218,3 +176,13 @@ def test_profiles_test_without_a_token(capsys, monkeypatch, memory_keyring, sand
     run(capsys, monkeypatch, "profiles", "add", "Root", "--url", sandbox.url, "--account", "1", "--no-token")
     code, _, err = run(capsys, monkeypatch, "profiles", "test", "Root")
     assert code == 2 and "has no saved token" in err
+
+
+def test_profiles_test_with_a_malformed_saved_token(capsys, monkeypatch, memory_keyring, sandbox):
+    """A token put in the keyring by an older version or another tool: a sentence, not a crash."""
+    run(capsys, monkeypatch, "profiles", "add", "Root", "--url", sandbox.url, "--account", "1", "--no-token")
+    [profile] = ProfileStore().load()
+    memory_keyring.entries[("sis-desktop", profile.id)] = "Bearer 7~abc"
+    code, _, err = run(capsys, monkeypatch, "profiles", "test", "Root")
+    assert code == 2 and "copy it again from Canvas" in err and "profiles token Root" in err
+    assert "7~abc" not in err

@@ -54,7 +54,8 @@ def test_normalize_base_url(given, expected):
 
 @pytest.mark.parametrize("bad", ["http://school.instructure.com", "school.instructure.com",
                                  "ftp://127.0.0.1", "", "https://user:pw@school.edu",
-                                 "http://10.0.0.5"])
+                                 "http://10.0.0.5", "http://[::1", "https://canvas.example.edu:99999",
+                                 "https://canvas.example.edu:port"])
 def test_bad_or_insecure_urls_are_refused_with_a_sentence(bad):
     with pytest.raises(InsecureURL) as info:
         normalize_base_url(bad)

@@ -4,48 +4,15 @@ from __future__ import annotations
 import json
 import os
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.errors
 import pytest
 
-from sis_desktop.core import secrets, storage
+from sis_desktop.core import storage
 from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.profiles import (Profile, ProfileError, ProfileNotFound, ProfileStore,
                                        connection_for)
 from sis_desktop.core.secrets import TokenStore
 
 TOKEN = "7~ProfileTokenNeverOnDisk0123456789"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = -1  # never picked by keyring on its own (only via set_keyring)
-    name = "Memory Keyring"
-
-    def __init__(self):
-        super().__init__()
-        self.entries = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("No such password!")
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-    secrets.clear_session_tokens()
 
 
 @pytest.fixture
@@ -235,17 +202,13 @@ def test_connection_for(store, memory_keyring):
     assert connection_for("prod") == ("https://a.example.edu", "7", TOKEN)
 
 
-def test_connection_for_without_a_keyring_says_why(store):
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
-        store.add(Profile.new("Prod", "https://a.example.edu", 7))
-        with pytest.raises(ProfileError) as caught:
-            connection_for("Prod")
-        assert "No secure keyring is available" in str(caught.value)
-        assert "CANVAS_API_TOKEN" in str(caught.value)
-    finally:
-        keyring.set_keyring(previous)
+def test_connection_for_without_a_keyring_says_why(store, use_keyring):
+    use_keyring("fail")
+    store.add(Profile.new("Prod", "https://a.example.edu", 7))
+    with pytest.raises(ProfileError) as caught:
+        connection_for("Prod")
+    assert "No secure keyring is available" in str(caught.value)
+    assert "CANVAS_API_TOKEN" in str(caught.value)
 
 
 def test_nothing_the_app_writes_holds_the_token(store, memory_keyring, isolated_dirs, tmp_path):

@@ -1,67 +1,11 @@
 """TokenStore: tokens go to a secure keyring or, on request, memory — never to a file."""
 from __future__ import annotations
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
 import pytest
 
-from sis_desktop.core import secrets
 from sis_desktop.core.secrets import KeyringUnavailable, TokenStore
 
 TOKEN = "7~SeCrEtTokenValue0123456789abcdef"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A secure-looking backend that keeps passwords in a dict."""
-    priority = -1  # never picked by keyring on its own (only via set_keyring)
-    name = "Memory Keyring"
-
-    def __init__(self):
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("No such password!")
-
-
-class PlaintextKeyring(MemoryKeyring):
-    """Stands in for keyrings.alt.file.PlaintextKeyring."""
-
-
-class LockedKeyring(MemoryKeyring):
-    def get_password(self, service, username):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
-
-
-class RefusingKeyring(MemoryKeyring):
-    """Reads work, writes fail with an error text that (badly) repeats the password."""
-
-    def set_password(self, service, username, password):
-        raise keyring.errors.PasswordSetError(f"cannot store {password}")
-
-
-@pytest.fixture
-def use_keyring():
-    """Install a backend for one test and restore the previous one afterwards."""
-    previous = keyring.get_keyring()
-
-    def install(backend):
-        keyring.set_keyring(backend)
-        return backend
-
-    yield install
-    keyring.set_keyring(previous)
-    secrets.clear_session_tokens()
 
 
 def files_containing(dirs, needle: str) -> list[str]:
@@ -73,8 +17,8 @@ def files_containing(dirs, needle: str) -> list[str]:
     return hits
 
 
-def test_token_round_trips_through_a_secure_keyring(use_keyring, isolated_dirs):
-    backend = use_keyring(MemoryKeyring())
+def test_token_round_trips_through_a_secure_keyring(memory_keyring, isolated_dirs):
+    backend = memory_keyring
     tokens = TokenStore()
     assert tokens.available()
     assert tokens.set("p1", f"  {TOKEN}\n") == "stored in Memory Keyring"
@@ -88,21 +32,30 @@ def test_token_round_trips_through_a_secure_keyring(use_keyring, isolated_dirs):
     assert files_containing(isolated_dirs, TOKEN) == []
 
 
-def test_empty_token_is_refused(use_keyring):
-    use_keyring(MemoryKeyring())
+def test_empty_token_is_refused(memory_keyring):
     with pytest.raises(ValueError, match="empty"):
         TokenStore().set("p1", "   ")
 
 
-@pytest.mark.parametrize("backend, reason", [
-    (keyring.backends.fail.Keyring(), "no keyring service was found"),
-    (keyring.backends.null.Keyring(), "switched off"),
-    (PlaintextKeyring(), "not secure"),
-    (LockedKeyring(), "locked"),
+@pytest.mark.parametrize("bad", ["Bearer 7~abc", "7~ab\ncd", "7~abc\u00e9"])
+def test_a_token_canvas_would_never_issue_is_refused(memory_keyring, bad):
+    tokens = TokenStore()
+    for store in (tokens.set, tokens.set_session):
+        with pytest.raises(ValueError, match="copy it again from Canvas") as caught:
+            store("p1", bad)
+        assert bad.strip() not in str(caught.value)
+    assert memory_keyring.entries == {} and tokens.get("p1") is None
+
+
+@pytest.mark.parametrize("kind, reason", [
+    ("fail", "no keyring service was found"),
+    ("null", "switched off"),
+    ("plaintext", "not secure"),
+    ("locked", "locked"),
 ])
 def test_no_secure_keyring_stores_nothing_and_offers_the_session(use_keyring, isolated_dirs,
-                                                                  backend, reason):
-    use_keyring(backend)
+                                                                  kind, reason):
+    backend = use_keyring(kind)
     tokens = TokenStore()
     assert not tokens.available()
     assert tokens.backend_name() is None
@@ -122,12 +75,12 @@ def test_no_secure_keyring_stores_nothing_and_offers_the_session(use_keyring, is
     tokens.delete("p1")
     assert tokens.get("p1") is None
     expected = ("not readable now (the keyring is locked and could not be unlocked)"
-                if isinstance(backend, LockedKeyring) else "no token saved")
+                if kind == "locked" else "no token saved")
     assert tokens.where("p1") == expected
 
 
 def test_a_failed_write_reports_without_repeating_the_token(use_keyring):
-    use_keyring(RefusingKeyring())
+    use_keyring("refusing")
     tokens = TokenStore()
     with pytest.raises(KeyringUnavailable) as caught:
         tokens.set("p1", TOKEN)
@@ -135,8 +88,7 @@ def test_a_failed_write_reports_without_repeating_the_token(use_keyring):
     assert TOKEN not in str(caught.value)
 
 
-def test_storing_in_the_keyring_replaces_a_session_token(use_keyring):
-    use_keyring(MemoryKeyring())
+def test_storing_in_the_keyring_replaces_a_session_token(memory_keyring):
     tokens = TokenStore()
     tokens.set_session("p1", "session-token")
     assert tokens.get("p1") == "session-token"
@@ -145,19 +97,18 @@ def test_storing_in_the_keyring_replaces_a_session_token(use_keyring):
     assert tokens.where("p1") == "stored in Memory Keyring"
 
 
-def test_switching_backend_is_noticed(use_keyring):
-    use_keyring(MemoryKeyring())
+def test_switching_backend_is_noticed(memory_keyring, use_keyring):
     tokens = TokenStore()
     assert tokens.available()
-    use_keyring(keyring.backends.fail.Keyring())
+    use_keyring("fail")
     assert not tokens.available()
 
 
 def test_a_chain_of_backends_uses_its_first_secure_one(use_keyring):
     from keyring.backends.chainer import ChainerBackend
 
-    secure = MemoryKeyring()
-    plain = PlaintextKeyring()
+    secure = use_keyring("memory")
+    plain = use_keyring("plaintext")
 
     class Chain(ChainerBackend):
         priority = -1
@@ -170,7 +121,7 @@ def test_a_chain_of_backends_uses_its_first_secure_one(use_keyring):
 
     class PlainChain(ChainerBackend):
         priority = -1
-        backends = [PlaintextKeyring()]
+        backends = [use_keyring("plaintext")]
 
     use_keyring(PlainChain())
     assert not TokenStore().available()

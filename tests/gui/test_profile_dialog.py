@@ -4,57 +4,15 @@ from __future__ import annotations
 import json
 import threading
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.errors
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLineEdit, QListWidget)
 
-from sis_desktop.core import secrets
 from sis_desktop.core.profiles import Profile, ProfileStore
 from sis_desktop.core.secrets import TokenStore
 from sis_desktop.gui.profile_dialog import TESTING_TEXT, WORKS_TEXT, ProfileDialog
 
 TOKEN = "7~DialogTokenNeverOnDisk0123456789"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = -1  # never picked by keyring on its own (only via set_keyring)
-    name = "Memory Keyring"
-
-    def __init__(self):
-        super().__init__()
-        self.entries = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("No such password!")
-
-
-@pytest.fixture
-def use_keyring():
-    previous = keyring.get_keyring()
-
-    def install(backend):
-        keyring.set_keyring(backend)
-        return backend
-
-    yield install
-    keyring.set_keyring(previous)
-    secrets.clear_session_tokens()
-
-
-@pytest.fixture
-def memory_keyring(use_keyring):
-    return use_keyring(MemoryKeyring())
 
 
 @pytest.fixture
@@ -161,7 +119,7 @@ def test_remove_asks_first(qtbot, make_dialog, memory_keyring, monkeypatch):
 
 
 def test_without_a_keyring_offers_the_session_only(qtbot, make_dialog, use_keyring, isolated_dirs):
-    use_keyring(keyring.backends.fail.Keyring())
+    use_keyring("fail")
     dialog = make_dialog()
     assert dialog.keyring_notice.isVisibleTo(dialog)
     assert dialog.keyring_notice.text().startswith("No secure keyring is available")
@@ -247,26 +205,10 @@ def test_a_set_aside_file_is_announced(make_dialog, memory_keyring, isolated_dir
     assert dialog.notice_label.text().startswith("The saved profiles file could not be used")
 
 
-class ThreadWatchingKeyring(MemoryKeyring):
-    """Records the thread of every keyring call."""
-
-    def __init__(self):
-        super().__init__()
-        self.threads = set()
-
-    def get_password(self, service, username):
-        self.threads.add(threading.current_thread())
-        return super().get_password(service, username)
-
-    def set_password(self, service, username, password):
-        self.threads.add(threading.current_thread())
-        super().set_password(service, username, password)
-
-
-def test_profiles_and_keyring_are_read_on_a_worker(qtbot, use_keyring, monkeypatch):
+def test_profiles_and_keyring_are_read_on_a_worker(qtbot, memory_keyring, monkeypatch):
     """Opening the dialog shows "Loading…" at once; the profiles file and the keyring are
     read and written only on worker threads."""
-    watcher = use_keyring(ThreadWatchingKeyring())
+    watcher = memory_keyring
     saved = ProfileStore().add(Profile.new("Prod", "https://a.example.edu", 1))
     TokenStore().set(saved.id, TOKEN)
     watcher.threads.clear()

@@ -1,4 +1,4 @@
-"""Shared pieces of the reliability tests: an in-memory keyring, tiny loopback HTTP servers,
+"""Shared pieces of the reliability tests: tiny loopback HTTP servers,
 the bad-input corpus, and a guard that refuses any connection off this machine."""
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
-import keyring.backend
-import keyring.errors
-
 DATA = Path(__file__).resolve().parent.parent / "data"
 BAD = DATA / "bad"
 
@@ -24,26 +21,6 @@ def load_corpus():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in this process only (nothing on disk)."""
-    priority = 1
-    name = "Memory Keyring"
-
-    def __init__(self):
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("No such password!")
 
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]

@@ -15,9 +15,8 @@ TOKEN = "tok-SECRET-1234567890"
 
 
 @pytest.fixture(autouse=True)
-def clean_logging():
+def forget_token():
     yield
-    logs.shutdown_logging()
     logs.forget_secret(TOKEN)
 
 

@@ -7,18 +7,17 @@ import io
 import logging
 import sys
 
-import keyring
 import pytest
 
 from sis_desktop.cli.common import client_from_args
 from sis_desktop.cli.main import main
-from sis_desktop.core import diagnostics, logs, secrets
+from sis_desktop.core import diagnostics, logs
 from sis_desktop.core.canvas.client import CanvasClient
 from sis_desktop.core.canvas.errors import CanvasError, InsecureURL
 from sis_desktop.core.profiles import Profile, client_for
 from sis_desktop.sandbox import Sandbox
 
-from .helpers import MemoryKeyring, USERS_CSV, loopback_only, loopback_server, one_sentence
+from .helpers import USERS_CSV, loopback_only, loopback_server, one_sentence
 
 TOKEN = "tok-SECRET-1234567890"
 
@@ -118,16 +117,6 @@ def test_errors_from_a_refused_connection_do_not_carry_the_token():
 
 
 # ---- a realistic session, then a scan of everything it left behind -------------------------------
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-    secrets.clear_session_tokens()
-
-
 def test_cli_uses_the_profiles_ca_bundle(memory_keyring, tmp_path, monkeypatch, capsys):
     bundle = tmp_path / "school-proxy.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")

@@ -21,6 +21,7 @@ from .models import (Account, ImportErrorRow, Progress, SisImport, Term, Workflo
 from .options import ImportOptions
 from .polling import MAX_POLL_FAILURES, PollSchedule
 from .upload import ProgressCallback, extension_of, multipart_body, raw_body, upload_source
+from .tokens import clean_token
 from .urls import is_loopback, normalize_base_url
 
 PER_PAGE = 100
@@ -35,12 +36,7 @@ class CanvasClient:
                  timeout: tuple[float, float] = (10, 120), ca_bundle: str | None = None,
                  max_retries: int = 4, retry_wait: float = 0.5):
         self.base_url = normalize_base_url(base_url)
-        token = (token or "").strip()
-        if not token:
-            raise ValueError("An access token is required.")
-        if not token.isascii() or not token.isprintable() or " " in token:
-            raise ValueError("The access token contains spaces, line breaks or other characters "
-                             "a Canvas token never has; copy it again from Canvas.")
+        token = clean_token(token)  # ValueError when empty or malformed
         if account_id is None or str(account_id).strip() == "":
             raise ValueError("An account id is required.")
         self.account_id = str(account_id).strip()

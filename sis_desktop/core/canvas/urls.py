@@ -30,11 +30,16 @@ def normalize_base_url(url: str) -> str:
     text = (url or "").strip()
     if not text:
         raise InsecureURL("The Canvas address is empty; give it like https://school.instructure.com.")
-    parts = urlsplit(text)
+    not_web = InsecureURL(f"'{text}' is not a web address; give the Canvas address with its "
+                          "scheme, like https://school.instructure.com.")
+    try:
+        parts = urlsplit(text)
+        parts.port  # raises ValueError for a port that is not 0-65535
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        raise not_web from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureURL(f"'{text}' is not a web address; give the Canvas address with its "
-                          "scheme, like https://school.instructure.com.")
+        raise not_web
     if parts.username or parts.password:
         raise InsecureURL("The Canvas address must not contain a user name or password; "
                           "give the token separately.")
