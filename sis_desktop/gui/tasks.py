@@ -30,6 +30,7 @@ import contextlib
 import logging
 import sys
 import threading
+import time
 import warnings
 from typing import Any, Callable, Iterator, Sequence
 
@@ -329,6 +330,7 @@ class UploadTask(Task):
     the import Canvas's list shows after an ambiguous upload (`ambiguous` says so)."""
 
     keep_result_after_cancel = True
+    REPORT_INTERVAL = 0.05  # seconds: the GUI needs no more than 20 updates a second
 
     def __init__(self, client_factory: ClientFactory, paths: Sequence[str], options: Any,
                  raw: bool = False):
@@ -336,6 +338,15 @@ class UploadTask(Task):
         self.client_factory, self.paths = client_factory, [str(p) for p in paths]
         self.options, self.raw = options, raw
         self.ambiguous: str | None = None
+        self._last_report = float("-inf")
+
+    def _bytes_sent(self, sent: int, total: int) -> None:
+        """Called per block on the worker; passes on at most one update per interval, and
+        always the first and the last."""
+        now = time.monotonic()
+        if sent in (0, total) or now - self._last_report >= self.REPORT_INTERVAL:
+            self._last_report = now
+            self.report((sent, total))
 
     def run(self) -> Any:
         from sis_desktop.core.canvas.errors import AmbiguousUpload
@@ -343,7 +354,7 @@ class UploadTask(Task):
             with own_client(self.client_factory) as client:
                 return client.create_import(
                     self.paths, self.options, raw=self.raw, cancelled=self.cancel_flag,
-                    on_progress=lambda sent, total: self.report((sent, total)))
+                    on_progress=self._bytes_sent)
         except AmbiguousUpload as exc:
             if exc.found is None:
                 raise

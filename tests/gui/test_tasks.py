@@ -142,3 +142,16 @@ def test_an_ended_task_is_not_kept_alive_by_its_owner(qtbot, runner):
     gc.collect()
     assert gone() is None  # the owner (e.g. the main window) lives on; the task does not
     owner.deleteLater()
+
+
+def test_upload_progress_is_thinned_for_the_gui_thread(qtbot):
+    """A fast upload reports thousands of blocks; the GUI gets a few updates and the last."""
+    task = tasks.UploadTask(lambda: None, [], None)
+    seen = []
+    task.progress.connect(seen.append)
+    total = 5000 * 1024
+    for sent in range(0, total + 1, 1024):  # 5,001 block reports, far under a second
+        task._bytes_sent(sent, total)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] == (total, total), timeout=5000)
+    assert seen[0] == (0, total)
+    assert len(seen) < 100

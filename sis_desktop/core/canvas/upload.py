@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 
 from .errors import Cancelled, CanvasError, InvalidOptions
 
-BLOCK_SIZE = 1 << 20  # 1 MiB: big enough for full speed, small enough to cancel quickly
+BLOCK_SIZE = 120 << 10  # under glibc's 128 KiB mmap threshold: a heap buffer reads ~3x faster here
 ProgressCallback = Callable[[int, int], None]
 
 _CONTENT_TYPES = {".csv": "text/csv", ".zip": "application/zip"}
