@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from . import icons
@@ -160,6 +160,7 @@ class DropZone(QWidget):
         self.files_changed.emit(self.paths())
 
     def choose_requested(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
         names, _ = QFileDialog.getOpenFileNames(
             self, "Choose SIS files", "", "SIS files (*.csv *.zip);;All files (*)")
         if names:

@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
-                               QMessageBox, QPushButton, QScrollArea, QSplitter,
-                               QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 import sis_desktop
 from . import icons, tasks
@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
     upload_ended = Signal(str)       # sentence when an upload stops without an import
     notified = Signal(str, str)      # title, message of an end-of-import notification
     first_shown = Signal()
+    first_painted = Signal()  # the first frame is drawn; the warm-up follows it
     diagnostics_copied = Signal(str)  # the text put on the clipboard
 
     def __init__(self, parent: QWidget | None = None):
@@ -142,13 +143,14 @@ class MainWindow(QMainWindow):
         self._history = tasks.TaskRunner(self, max_threads=1)
         self._dialog: QWidget | None = None
         self._options_profile: Any = None  # the profile whose defaults the options started from
-        self._tray: QSystemTrayIcon | None = None
+        self._tray: Any = None  # QSystemTrayIcon, made for the first notification
         self._shown = False
+        self._painted = False
+        self._warm_up_scheduled = False
         self._resumed = False
         self._build()
         self._update_title()
         self._update_actions()
-        QTimer.singleShot(0, self._warm_up)
 
     # ---- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -197,6 +199,10 @@ class MainWindow(QMainWindow):
         left.setStretchFactor(1, 3)
         left.setSizes([280, 440])
 
+        # Keyboard focus follows creation order: the tab bar (made with the tab widget)
+        # before the pages, then the Upload button (kept last by _keep_upload_last).
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mainTabs")
         self.preflight = PreflightView(self)
         self.preflight.changed.connect(self._update_actions)
         self.import_page = QWidget(self)
@@ -207,9 +213,6 @@ class MainWindow(QMainWindow):
         self.history_page.setObjectName("historyPage")
         QVBoxLayout(self.history_page).setContentsMargins(0, 0, 0, 0)
         self._history_view: QWidget | None = None
-
-        self.tabs = QTabWidget(self)
-        self.tabs.setObjectName("mainTabs")
         self.tabs.addTab(self.preflight, icons.info_icon(), "Pre-&flight")
         self.tabs.addTab(self.import_page, icons.upload_icon(), "&Import")
         self.tabs.addTab(self.history_page, "&History")
@@ -244,9 +247,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
     def _warm_up(self) -> None:
-        """Once the loop runs (the window is up): read the profiles (the keyring module is
-        slow to import), build the history view and polish the hidden tab pages, so the
-        first switch to them later costs no visible pause."""
+        """Once the first frame is painted: read the profiles (the keyring module is slow
+        to import), build the Import and History pages and polish the hidden tab pages, so
+        the first switch to them later costs no visible pause."""
         self.reload_profiles()
         self._import_parts()
         self.history_view
@@ -276,6 +279,7 @@ class MainWindow(QMainWindow):
             layout.addWidget(results, 1)
             layout.addStretch(0)
             self._import_widgets = (progress, results)
+            self._keep_upload_last()
         return self._import_widgets
 
     @property
@@ -298,7 +302,20 @@ class MainWindow(QMainWindow):
             view.attach_results_view(self.results)
             self.history_page.layout().addWidget(view)
             self._history_view = view
+            self._keep_upload_last()
         return self._history_view
+
+    def _keep_upload_last(self) -> None:
+        """Put the Upload button back after the tab pages in the keyboard focus order (a
+        page built later joins the order at its end, after the button)."""
+        chain, widget = [], self.nextInFocusChain()
+        while widget is not self:
+            chain.append(widget)
+            widget = widget.nextInFocusChain()
+        in_tabs = [w for w in chain if self.tabs.isAncestorOf(w)
+                   and w.focusPolicy() & Qt.FocusPolicy.TabFocus]  # setTabOrder skips others
+        if in_tabs and in_tabs[-1].nextInFocusChain() is not self.upload_button:
+            QWidget.setTabOrder(in_tabs[-1], self.upload_button)
 
     def _build_menus(self) -> None:
         def action(text: str, name: str, slot, shortcut=None) -> QAction:
@@ -572,6 +589,7 @@ class MainWindow(QMainWindow):
         if not worries:
             self._start_upload(paths, options)
             return
+        from PySide6.QtWidgets import QMessageBox
         box = QMessageBox(QMessageBox.Warning, "Send anyway?",
                           "\n\n".join(worries) + "\n\nSend these files now?",
                           QMessageBox.Yes | QMessageBox.No, self)
@@ -648,10 +666,12 @@ class MainWindow(QMainWindow):
         self._write_history("update", self.profile.url, self.profile.account_id, sis_import)
         self.progress.set_import(sis_import)
         self.results.show_import(sis_import)
-        self.tabs.setCurrentIndex(1)
         self._update_actions()
-        self._notify(f"Import {sis_import.id}: {sis_import.workflow_state.label}",
-                     f"{sis_import.error_count:,} errors, {sis_import.warning_count:,} warnings.")
+        title = f"Import {sis_import.id}: {sis_import.workflow_state.label}"
+        counts = f"{sis_import.error_count:,} errors, {sis_import.warning_count:,} warnings."
+        if self.tabs.currentWidget() is not self.import_page:  # the user looks elsewhere: stay
+            self.statusBar().showMessage(f"{title} — {counts} Details on the Import tab.")
+        self._notify(title, counts)
         self.history_view.refresh_clicked()
         self.import_finished.emit(sis_import)
 
@@ -686,6 +706,7 @@ class MainWindow(QMainWindow):
     def abort_requested(self) -> None:
         if self.sis_import is None:
             return
+        from PySide6.QtWidgets import QMessageBox
         box = QMessageBox(QMessageBox.Question, "Abort import?",
                           f"Ask Canvas to abort import {self.sis_import.id}? Rows already "
                           "imported stay imported.", QMessageBox.Yes | QMessageBox.No, self)
@@ -724,6 +745,7 @@ class MainWindow(QMainWindow):
     def _notify(self, title: str, message: str) -> None:
         if self.isActiveWindow():
             return
+        from PySide6.QtWidgets import QSystemTrayIcon
         if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(icons.app_icon(), self)
             self._tray.setObjectName("trayIcon")
@@ -756,21 +778,30 @@ class MainWindow(QMainWindow):
         self.diagnostics_copied.emit(text)
 
     def about_requested(self) -> None:
-        box = QMessageBox(self)
-        box.setObjectName("aboutBox")
-        box.setWindowTitle(f"About {sis_desktop.APP_NAME}")
-        box.setIconPixmap(icons.app_icon().pixmap(64, 64))
-        box.setText(f"<b>{sis_desktop.APP_NAME}</b> {sis_desktop.__version__}")
-        box.setInformativeText("Upload SIS data to Canvas LMS: pre-flight checks, safe options, "
-                               "streaming uploads, status and history. MIT licence.")
-        self._dialog = box
-        box.open()
+        from .about_dialog import AboutDialog
+        dialog = AboutDialog(self)
+        self._dialog = dialog
+        dialog.open()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt name
         super().showEvent(event)
         if not self._shown:
             self._shown = True
             self.first_shown.emit()
+            # A window started minimised may never paint: warm up anyway, a little later.
+            QTimer.singleShot(1000, self._schedule_warm_up)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().paintEvent(event)
+        if not self._painted:  # the rest waits until the window is on screen
+            self._painted = True
+            self._schedule_warm_up()
+            self.first_painted.emit()
+
+    def _schedule_warm_up(self) -> None:
+        if not self._warm_up_scheduled:
+            self._warm_up_scheduled = True
+            QTimer.singleShot(0, self._warm_up)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         """Cancel this window's tasks (imports go on in Canvas) and let the history writes

@@ -14,6 +14,7 @@ the inline message label.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,13 +22,15 @@ from PySide6.QtWidgets import (
     QToolButton, QVBoxLayout, QWidget,
 )
 
-from sis_desktop.core.canvas.models import Term
 from sis_desktop.core.canvas.options import (
     BATCH_DROP_STATUSES, DIFFING_DROP_STATUSES, IMPORT_TYPES, MAX_DATA_SET_IDENTIFIER,
     RECOMMENDED_CHANGE_THRESHOLD, USER_REMOVE_STATUSES, ImportOptions,
 )
 
 from .term_picker import TermPicker
+
+if TYPE_CHECKING:  # models (and datetime) load later, off the start-up path
+    from sis_desktop.core.canvas.models import Term
 
 MAX_ROW_COUNT = 2_000_000_000
 TERM_MISSING = "Choose a term for the full batch update."

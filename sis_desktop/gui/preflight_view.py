@@ -116,17 +116,21 @@ def compact_rows(table: QTableView) -> None:
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
 
 
-def make_findings_table(parent: QWidget, name: str) -> tuple[QTableView, FindingsModel, FindingsFilter]:
-    """A sortable, filterable findings table (shared with the results view)."""
+def make_findings_table(parent: QWidget, name: str, prefix: str
+                        ) -> tuple[FilterBar, QTableView, FindingsModel, FindingsFilter]:
+    """A filter bar over a sortable, filterable findings table (shared with the results
+    view). The bar is made first: the Tab key reaches it before the table, as it is laid out."""
     model = FindingsModel(parent)
     proxy = FindingsFilter(parent)
     proxy.setSourceModel(model)
+    filters = FilterBar(proxy, prefix, parent)
     table = QTableView(parent)
     table.setObjectName(name)
     table.setModel(proxy)
     table.setSortingEnabled(True)
     table.setAlternatingRowColors(True)
     table.setSelectionBehavior(QTableView.SelectRows)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrow keys move in it
     table.setWordWrap(False)
     table.verticalHeader().hide()
     compact_rows(table)
@@ -134,7 +138,7 @@ def make_findings_table(parent: QWidget, name: str) -> tuple[QTableView, Finding
     for col in (0, 1, 2):
         header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
     header.setStretchLastSection(True)
-    return table, model, proxy
+    return filters, table, model, proxy
 
 
 class FilterBar(QWidget):
@@ -184,9 +188,9 @@ class PreflightView(QWidget):
         self.counts = QLabel(self)
         self.counts.setObjectName("preflightCounts")
         self.counts.setWordWrap(True)
-        self.table, self.model, self.proxy = make_findings_table(self, "findingsTable")
+        self.filters, self.table, self.model, self.proxy = make_findings_table(
+            self, "findingsTable", "findings")
         self.table.setAccessibleName("Pre-flight messages")
-        self.filters = FilterBar(self.proxy, "findings", self)
         self.notices = QLabel(self)
         self.notices.setObjectName("preflightNotices")
         self.notices.setWordWrap(True)

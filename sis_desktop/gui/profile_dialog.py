@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from sis_desktop.core.profiles import (Profile, ProfileError, ProfileStore, checked, client_for,
                                        test_connection)
@@ -26,6 +26,7 @@ WORKS_TEXT = ("Connection works: the token is accepted, the account is a root ac
 TESTING_TEXT = "Testing the connection…"
 LOADING_TEXT = "Loading…"
 NEED_TOKEN_TEXT = "Enter the access token first."
+EMPTY_TEXT = "No profiles yet — click New to connect a Canvas account."
 # (label, the default options it stands for); the keys are ImportOptions fields
 STICKINESS_CHOICES: tuple[tuple[str, dict[str, bool]], ...] = (
     ("Keep changes made in Canvas (default)", {}),
@@ -192,6 +193,14 @@ class ProfileDialog(QDialog):
 
         self.profile_list = self._widget(QListWidget(self), "profileList", "Saved profiles")
         self.profile_list.currentItemChanged.connect(self._selection_changed)
+        self.empty_label = QLabel(EMPTY_TEXT, self)
+        self.empty_label.setObjectName("profileEmptyState")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setEnabled(False)  # the palette's muted text, as the drop zone's
+        self.list_stack = QStackedWidget(self)
+        self.list_stack.addWidget(self.profile_list)
+        self.list_stack.addWidget(self.empty_label)
         self.new_button = self._widget(QPushButton("&New", self), "newProfileButton", "New profile")
         self.remove_button = self._widget(QPushButton("&Remove…", self), "removeProfileButton",
                                           "Remove profile", "Delete the profile and its saved token.")
@@ -205,7 +214,7 @@ class ProfileDialog(QDialog):
         self.import_button.clicked.connect(self.import_requested)
         self.export_button.clicked.connect(self.export_requested)
         left = QVBoxLayout()
-        left.addWidget(self.profile_list, 1)
+        left.addWidget(self.list_stack, 1)
         for row in ((self.new_button, self.remove_button), (self.import_button, self.export_button)):
             line = QHBoxLayout()
             for button in row:
@@ -357,6 +366,7 @@ class ProfileDialog(QDialog):
             if select and (p.id == select or p.name.casefold() == select.casefold()):
                 chosen = item
         self.profile_list.blockSignals(False)
+        self.list_stack.setCurrentWidget(self.profile_list if state.profiles else self.empty_label)
         if chosen is None and self.profile_list.count():
             chosen = self.profile_list.item(0)
         if chosen is not None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QL
                                QVBoxLayout, QWidget)
 
 from . import icons, tasks
-from .preflight_view import FilterBar, compact_rows, make_findings_table
+from .preflight_view import compact_rows, make_findings_table
 
 COUNT_LABELS = {
     "change_sis_ids": "SIS id changes", "accounts": "Accounts", "terms": "Terms",
@@ -141,6 +141,7 @@ class ResultsView(QWidget):
             compact_rows(table)
             table.verticalHeader().hide()
             table.setEditTriggers(QTableWidget.NoEditTriggers)
+            table.setTabKeyNavigation(False)  # Tab leaves the table; arrow keys move in it
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
             table.horizontalHeader().setStretchLastSection(True)
         self.stats_note = QLabel(self)
@@ -149,9 +150,9 @@ class ResultsView(QWidget):
         self.messages_status = QLabel(self)
         self.messages_status.setObjectName("messagesStatus")
         self.messages_status.setWordWrap(True)
-        self.table, self.model, self.proxy = make_findings_table(self, "messagesTable")
+        self.filters, self.table, self.model, self.proxy = make_findings_table(
+            self, "messagesTable", "messages")
         self.table.setAccessibleName("Import messages")
-        self.filters = FilterBar(self.proxy, "messages", self)
 
         top = QHBoxLayout()
         top.addWidget(self.icon)

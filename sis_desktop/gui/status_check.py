@@ -7,7 +7,7 @@ window shows it in the results view), `importSelected(int)` the id checked or fo
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
@@ -136,6 +136,7 @@ class StatusCheckPanel(QGroupBox):
         self._client_factory: ClientFactory | None = None
         self._follow: tasks.Task | None = None
         self._busy: set[tasks.Task] = set()
+        self._confirm_box: QMessageBox | None = None  # the question open now
 
         self.id_edit = QLineEdit(self)
         self.id_edit.setObjectName("statusImportIdEdit")
@@ -270,30 +271,31 @@ class StatusCheckPanel(QGroupBox):
         import_id = self._wanted_id()
         if import_id is None:
             return
-        if not self.confirm(
-                "Abort import",
-                f"Abort import {import_id}? Canvas stops it; rows already imported stay. "
-                "A running import notices only at its next progress step, and imports "
-                "waiting behind it start about 10 minutes later.", "Abort import"):
-            return
-        self._run(tasks.CallTask(call_and_record, self._client_factory, self.history,
-                                 "abort", import_id),
-                  f"Aborting import {import_id}…")
+        factory = self._client_factory
+        self.confirm(
+            "Abort import",
+            f"Abort import {import_id}? Canvas stops it; rows already imported stay. "
+            "A running import notices only at its next progress step, and imports "
+            "waiting behind it start about 10 minutes later.", "Abort import",
+            lambda: self._run(tasks.CallTask(call_and_record, factory, self.history, "abort",
+                                             import_id),
+                              f"Aborting import {import_id}…"))
 
     def abort_all_clicked(self) -> None:
         if self._client_factory is None:
             return
-        if not self.confirm(
-                "Abort all pending imports",
-                "Abort every import of this account that has not started yet (queued or "
-                "initializing)? Imports already running are not touched.",
-                "Abort all pending"):
-            return
         factory = self._client_factory
-        task = tasks.CallTask(tasks.call_client, factory, "abort_all_pending")
-        task.finished.connect(lambda _: self.detail.setText(
-            "Canvas aborted every import that had not started yet."))
-        self._run(task, "Aborting all pending imports…", show_result=False)
+
+        def abort_all() -> None:
+            task = tasks.CallTask(tasks.call_client, factory, "abort_all_pending")
+            task.finished.connect(lambda _: self.detail.setText(
+                "Canvas aborted every import that had not started yet."))
+            self._run(task, "Aborting all pending imports…", show_result=False)
+        self.confirm(
+            "Abort all pending imports",
+            "Abort every import of this account that has not started yet (queued or "
+            "initializing)? Imports already running are not touched.",
+            "Abort all pending", abort_all)
 
     def restore_clicked(self) -> None:
         import_id = self._wanted_id()
@@ -303,26 +305,35 @@ class StatusCheckPanel(QGroupBox):
         filters = {"batch_mode": self.restore_batch.isChecked(),
                    "undelete_only": scope == "undelete_only",
                    "unconclude_only": scope == "unconclude_only"}
-        if not self.confirm("Restore states", restore_description(import_id, **filters)
-                            + " Restore now?", "Restore states"):
-            return
-        self.stop_clicked()
-        self._start_follow(RestoreTask(self._client_factory, self.history, import_id,
-                                       **filters),
-                           f"Asking Canvas to restore the states of import {import_id}…")
+        factory = self._client_factory
 
-    def confirm(self, title: str, text: str, action: str) -> bool:
-        """Ask before changing something on Canvas; Cancel is the default."""
+        def restore() -> None:
+            self.stop_clicked()
+            self._start_follow(RestoreTask(factory, self.history, import_id, **filters),
+                               f"Asking Canvas to restore the states of import {import_id}…")
+        self.confirm("Restore states", restore_description(import_id, **filters)
+                     + " Restore now?", "Restore states", restore)
+
+    def confirm(self, title: str, text: str, action: str,
+                on_accepted: Callable[[], None]) -> QMessageBox:
+        """Ask before changing something on Canvas (window-modal, without blocking: `open()`);
+        `on_accepted` runs only when the user picks `action`. Cancel is the default."""
+        if self._confirm_box is not None:
+            self._confirm_box.close()  # one question at a time
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton,
                           self)
         box.setObjectName("confirmBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         yes.setObjectName("confirmActionButton")
         no = box.addButton(QMessageBox.StandardButton.Cancel)
         no.setObjectName("confirmCancelButton")
         box.setDefaultButton(no)
-        box.exec()
-        return box.clickedButton() is yes
+        box.accepted.connect(on_accepted)
+        box.finished.connect(lambda _: setattr(self, "_confirm_box", None))
+        self._confirm_box = box
+        box.open()
+        return box
 
     # ---- tasks -----------------------------------------------------------------------
     def _run(self, task: tasks.Task, busy_text: str, show_result: bool = True) -> None:

@@ -1,10 +1,13 @@
 """TermPicker: choose the term a full batch update replaces, searching by name or SIS id."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QVBoxLayout, QWidget
 
-from sis_desktop.core.canvas.models import Term
+if TYPE_CHECKING:  # models (and datetime) load later, off the start-up path
+    from sis_desktop.core.canvas.models import Term
 
 NO_TERMS_TEXT = "No terms loaded — check the connection"
 LOADING_TEXT = "Loading terms…"

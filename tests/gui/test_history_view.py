@@ -48,17 +48,17 @@ def send(sandbox, csv_path, history: History | None = None):
     return sis
 
 
-def answer_confirm(accept: bool, texts: list[str]) -> None:
-    """Click a button of the next confirmation box once it is shown (it is modal)."""
-    def click():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(10, click)
-            return
-        texts.append(box.text())
-        name = "confirmActionButton" if accept else "confirmCancelButton"
-        box.findChild(QPushButton, name).click()
-    QTimer.singleShot(0, click)
+def answer_confirm(panel, accept: bool) -> str:
+    """Click a button of the confirmation box the panel has open (it does not block: the
+    click that opened it has returned); returns the question asked."""
+    shown = [b for b in panel.findChildren(QMessageBox, "confirmBox") if b.isVisible()]
+    assert len(shown) == 1  # (an answered box may wait for its deferred delete)
+    box = shown[0]
+    assert box.isModal()
+    text = box.text()
+    name = "confirmActionButton" if accept else "confirmCancelButton"
+    box.findChild(QPushButton, name).click()
+    return text
 
 
 def test_without_a_connection_it_shows_the_local_record(view, qtbot):
@@ -193,15 +193,13 @@ def test_abort_asks_first_and_cancel_changes_nothing(view, sandbox, qtbot, csv_p
     sandbox.hold()
     sis = send(sandbox, csv_path, view.history)
     view.status.set_import_id(sis.id)
-    texts: list[str] = []
-    answer_confirm(False, texts)
     view.status.abort_button.click()
-    assert texts and texts[0].startswith(f"Abort import {sis.id}?")
+    assert answer_confirm(view.status, False).startswith(f"Abort import {sis.id}?")
     assert sandbox.client().get_import(sis.id).workflow_state is WorkflowState.CREATED
-    answer_confirm(True, texts)
+    view.status.abort_button.click()
     with qtbot.waitSignal(view.importFetched, timeout=WAIT,
                           check_params_cb=lambda s: s.workflow_state is WorkflowState.ABORTED):
-        view.status.abort_button.click()
+        answer_confirm(view.status, True)
     assert "Aborted" in view.status.detail.text()
     assert sandbox.client().get_import(sis.id).workflow_state is WorkflowState.ABORTED
     assert view.history.get(sandbox.url, sandbox.account_id, sis.id).workflow_state \
@@ -212,10 +210,9 @@ def test_abort_all_pending(view, sandbox, qtbot, csv_path):
     view.status.set_client_factory(sandbox.client)
     sandbox.hold()
     ids = [send(sandbox, csv_path).id for _ in range(2)]
-    texts: list[str] = []
-    answer_confirm(True, texts)
     view.status.abort_all_button.click()
-    assert "has not started yet" in texts[0] and "not touched" in texts[0]
+    text = answer_confirm(view.status, True)
+    assert "has not started yet" in text and "not touched" in text
     qtbot.waitUntil(lambda: "aborted every import" in view.status.detail.text(), timeout=WAIT)
     client = sandbox.client()
     assert {client.get_import(i).workflow_state for i in ids} == {WorkflowState.ABORTED}
@@ -235,10 +232,8 @@ def test_restore_states_is_confirmed_and_followed(view, sandbox, qtbot, csv_path
     panel.set_import_id(sis.id)
     panel.restore_scope.setCurrentIndex(panel.restore_scope.findData(scope))
     panel.restore_batch.setChecked(batch)
-    texts: list[str] = []
-    answer_confirm(True, texts)
     panel.restore_button.click()
-    assert texts[0] == restore_description(
+    assert answer_confirm(panel, True) == restore_description(
         sis.id, batch_mode=batch, undelete_only=scope == "undelete_only",
         unconclude_only=False) + " Restore now?"
     qtbot.waitUntil(lambda: not panel.following(), timeout=WAIT)
@@ -343,3 +338,30 @@ def test_an_unusable_history_folder_is_one_sentence(qtbot, tmp_path, monkeypatch
     view.set_connection("prod", "https://school.instructure.com", 1, None)
     assert view.title.text() == "The import history is not available."
     assert not view.refresh_button.isEnabled() and view.history is None
+
+
+def test_confirmation_does_not_block_and_acts_only_when_accepted(view, sandbox, qtbot, csv_path):
+    panel = view.status
+    panel.set_client_factory(sandbox.client)
+    sandbox.hold()
+    sis = send(sandbox, csv_path)
+    panel.set_import_id(sis.id)
+    click_returned: list[bool] = []
+    guard_saw: list[bool] = []
+
+    def guard() -> None:  # the first event the loop handles; inside the click if it blocks
+        guard_saw.append(bool(click_returned))
+        if not click_returned:  # a nested loop: let the test fail rather than hang
+            panel.findChild(QMessageBox, "confirmBox").reject()
+    QTimer.singleShot(0, guard)
+    panel.abort_button.click()
+    click_returned.append(True)
+    assert guard_saw == []  # the click returned with the question open
+    box = panel.findChild(QMessageBox, "confirmBox")
+    assert box.isVisible() and box.defaultButton().objectName() == "confirmCancelButton"
+    assert not panel._busy  # nothing asked of Canvas yet
+    qtbot.waitUntil(lambda: guard_saw == [True])
+    answer_confirm(panel, False)
+    qtbot.waitUntil(lambda: panel.findChild(QMessageBox, "confirmBox") is None)  # deleted
+    assert sandbox.client().get_import(sis.id).workflow_state is WorkflowState.CREATED
+    sandbox.release()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication,
                                QCheckBox, QComboBox, QHeaderView, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QScrollBar, QTabBar, QWidget)
@@ -334,11 +335,15 @@ def test_closing_manage_keeps_the_chosen_profile_and_option_edits(connected, qtb
     assert connected.options_panel.options().skip_deletes
 
 
-def test_about_box_shows_version(window, qtbot):
+def test_about_box_shows_version_description_and_licence(window, qtbot):
+    from sis_desktop.gui.about_dialog import AboutDialog
     window.about_action.trigger()
-    box = window.findChild(QMessageBox, "aboutBox")
+    box = window.findChild(AboutDialog, "aboutBox")
     qtbot.waitUntil(box.isVisible)
-    assert sis_desktop.__version__ in box.text()
+    assert sis_desktop.__version__ in box.title.text()
+    assert "Canvas" in box.description.text() and "MIT" in box.licence.text()
+    assert box.width() >= 480  # not the narrow default message box
+    assert box.description.height() < 2 * box.description.fontMetrics().height()  # one line
     box.close()
 
 
@@ -376,3 +381,70 @@ def test_escape_cancels_and_manage_opens_profiles(connected, qtbot):
         dialog.reject()
     assert connected.profile_combo.currentText() == "Sandbox (this session only)"
     assert connected.progress.cancel_button.shortcut().toString() == "Esc"
+
+
+def test_upload_shows_the_import_tab_at_start_but_its_end_leaves_the_tab(connected, qtbot,
+                                                                          sandbox):
+    load(connected, qtbot, [SAMPLES / "users.csv"])
+    sandbox.hold()
+    with qtbot.waitSignal(connected.import_created, timeout=10000) as created:
+        upload_button(connected).click()
+    assert connected.tabs.currentWidget() is connected.import_page  # the user asked for it
+    connected.tabs.setCurrentWidget(connected.history_page)  # then looked elsewhere
+    with qtbot.waitSignal(connected.import_finished, timeout=15000):
+        sandbox.release()
+    assert connected.tabs.currentWidget() is connected.history_page
+    assert connected.statusBar().currentMessage().startswith(
+        f"Import {created.args[0].id}: Imported — 0 errors, 0 warnings.")
+
+
+def focus_cycle(window, key=Qt.Key_Tab, limit=80) -> list[str]:
+    """Press `key` from the profile selector until focus comes back to it; the names of the
+    widgets focused on the way (fails if focus never comes back: stuck somewhere)."""
+    start = window.profile_combo
+    start.setFocus(Qt.TabFocusReason)
+    names = []
+    for _ in range(limit):
+        widget = QApplication.focusWidget()
+        names.append(widget.objectName() or type(widget).__name__)
+        QTest.keyClick(widget, key)
+        if QApplication.focusWidget() is start:
+            return names
+    raise AssertionError(f"Tab never came back to the profile selector: {names}")
+
+
+def in_order(names: list[str], *expected: str) -> bool:
+    return all(n in names for n in expected) and \
+        [names.index(n) for n in expected] == sorted(names.index(n) for n in expected)
+
+
+def test_tab_key_walks_the_window_in_reading_order(connected, qtbot):
+    load(connected, qtbot, [SAMPLES / "enrollments_with_warnings.csv"])  # table rows to walk
+    upload_and_finish(connected, qtbot)  # the results view has its fields
+    qtbot.waitUntil(lambda: upload_button(connected).isEnabled())
+    connected.activateWindow()
+    qtbot.waitUntil(connected.isActiveWindow)
+    head = ("profileSelector", "manageProfilesButton", "chooseFilesButton", "batchModeCheck",
+            "qt_tabwidget_tabbar")
+    for page, inside in ((connected.preflight, ("findingsSeverityFilter", "findingsTable")),
+                         (connected.import_page, ("importIdField", "countsTable")),
+                         (connected.history_page, ("historyList", "statusImportIdEdit"))):
+        connected.tabs.setCurrentWidget(page)
+        names = focus_cycle(connected)
+        assert in_order(names, *head, *inside, "uploadButton"), "\n".join(names)
+        assert names[-1] == "uploadButton", names  # then round to the profile again
+        back = focus_cycle(connected, Qt.Key_Backtab)
+        assert back == names[:1] + names[:0:-1]  # Shift+Tab walks the same ring backwards
+
+
+def test_a_window_that_never_paints_still_loads_its_profiles(qtbot):
+    """Started minimised, a window may get no paint event: the warm-up must come anyway."""
+
+    class NeverPainted(MainWindow):
+        def paintEvent(self, event):  # noqa: N802 - Qt name
+            event.accept()  # never reaches MainWindow.paintEvent
+
+    unpainted = NeverPainted()
+    qtbot.addWidget(unpainted)
+    with qtbot.waitSignal(unpainted.profiles_loaded, timeout=10000):
+        unpainted.show()

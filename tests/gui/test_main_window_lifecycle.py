@@ -135,3 +135,16 @@ def test_importing_secrets_or_the_window_does_not_import_keyring():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_window_module_leaves_what_start_up_does_not_need_unloaded():
+    """What the first paint does not need loads later: the log machinery, the Canvas
+    models, the history database, the upload and results parts."""
+    later = ("logging.handlers", "sis_desktop.core.logs", "sis_desktop.core.canvas.models",
+             "sqlite3", "sis_desktop.gui.history_view", "sis_desktop.gui.results_view",
+             "sis_desktop.gui.progress_panel", "sis_desktop.gui.about_dialog")
+    code = ("import sys, sis_desktop.gui.app, sis_desktop.gui.main_window; "
+            f"print([m for m in {later!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLineEdit, QListWidget)
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget)
 
 from sis_desktop.core.profiles import Profile, ProfileStore
 from sis_desktop.core.secrets import TokenStore
@@ -49,6 +49,10 @@ def test_add_a_profile(qtbot, make_dialog, memory_keyring, isolated_dirs):
     dialog = make_dialog()
     assert dialog.token_storage_label.text() == "Tokens are stored in Memory Keyring."
     assert not dialog.keyring_notice.isVisibleTo(dialog)
+    empty = dialog.findChild(QLabel, "profileEmptyState")
+    assert empty.isVisible() and not dialog.profile_list.isVisible()
+    assert empty.text() == "No profiles yet — click New to connect a Canvas account."
+    assert dialog.new_button.text().replace("&", "") == "New"  # the button the text names
     fill(qtbot, dialog)
     assert dialog.token_edit.echoMode() == QLineEdit.EchoMode.Password
     qtbot.mouseClick(dialog.show_token_button, Qt.MouseButton.LeftButton)
@@ -68,6 +72,7 @@ def test_add_a_profile(qtbot, make_dialog, memory_keyring, isolated_dirs):
     assert dialog.token_edit.text() == ""
     assert dialog.token_storage_label.text() == "Token: stored in Memory Keyring."
     assert dialog.profile_list.currentItem().text() == "Prod"
+    assert dialog.profile_list.isVisible() and not empty.isVisible()
     for root in isolated_dirs.values():
         for path in root.rglob("*"):
             assert not path.is_file() or TOKEN.encode() not in path.read_bytes()
@@ -116,6 +121,7 @@ def test_remove_asks_first(qtbot, make_dialog, memory_keyring, monkeypatch):
         qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert ProfileStore().load() == [] and memory_keyring.entries == {}
     assert dialog.profile_list.count() == 0 and not dialog.remove_button.isEnabled()
+    assert dialog.findChild(QLabel, "profileEmptyState").isVisible()
 
 
 def test_without_a_keyring_offers_the_session_only(qtbot, make_dialog, use_keyring, isolated_dirs):
