@@ -3,7 +3,9 @@ running sandbox on request."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
+from pathlib import Path
 
 import keyring
 import keyring.backend
@@ -15,6 +17,17 @@ import pytest
 from sis_desktop.core import logs, secrets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def installed_script(name: str) -> Path:
+    """The console script `name` of the environment running the tests: it sits next to
+    `sys.executable` (bin/ on POSIX, Scripts/ on Windows), wherever that venv is."""
+    folder = Path(sys.executable).parent
+    for candidate in (folder / name, folder / f"{name}.exe"):
+        if candidate.exists():
+            return candidate
+    pytest.fail(f"{name} is not installed next to {sys.executable}; "
+                "install the project into this environment (pip install -e '.[test]').")
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import collections.abc
 import contextlib
+import itertools
 import logging
 import sys
 import threading
@@ -191,28 +192,59 @@ class Task(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, task: Task):
+    """Runs one task on a pool thread, then tells the runner the worker has let go of it."""
+
+    def __init__(self, task: Task, exited: Callable[[int], None], key: int):
         super().__init__()
         self.setAutoDelete(True)
-        self._task = task
+        self._task: Task | None = task
+        self._exited, self._key = exited, key
 
     def run(self) -> None:
-        self._task._execute()
-        self._task = None
+        task, self._task = self._task, None
+        try:
+            task._execute()
+        finally:
+            del task  # the worker's last reference: only now may the runner forget the task
+            with contextlib.suppress(RuntimeError):  # the runner is gone (app shutting down)
+                self._exited(self._key)
 
 
 class TaskRunner(QObject):
-    """Starts tasks on its own thread pool and keeps them alive until they end."""
+    """Starts tasks on its own thread pool and keeps them alive until they end.
+
+    A task counts as active until both have happened: its end signal was delivered on the
+    GUI thread, and the worker thread returned (and so let go of it). Either may come first."""
+
+    _worker_exited = Signal(int)
 
     def __init__(self, parent: QObject | None = None, max_threads: int = MAX_THREADS):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
-        self._active: set[Task] = set()
+        self._active: dict[int, Task] = {}
+        self._waiting: dict[int, set[str]] = {}
         self._owners: dict[Task, QObject] = {}
+        self._keys = itertools.count(1)
+        self._worker_exited.connect(self._settle_exit, Qt.QueuedConnection)
+
+    def _settle(self, key: int, what: str) -> None:
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            return
+        waiting.discard(what)
+        if not waiting:
+            del self._waiting[key]
+            self._active.pop(key, None)
+
+    @Slot(int)
+    def _settle_exit(self, key: int) -> None:
+        self._settle(key, "exited")
 
     def start(self, task: Task, owner: QObject | None = None) -> Task:
-        self._active.add(task)
+        key = next(self._keys)
+        self._active[key] = task
+        self._waiting[key] = {"ended", "exited"}
         links = []
         if owner is not None:
             self._owners[task] = owner
@@ -220,20 +252,20 @@ class TaskRunner(QObject):
                      owner.destroyed.connect(lambda *_: self._owners.pop(task, None))]
 
         def ended() -> None:
-            self._active.discard(task)
             self._owners.pop(task, None)
             for link in links:  # a long-lived owner must not keep every ended task alive
                 QObject.disconnect(link)
+            self._settle(key, "ended")
         task._ended.connect(ended)  # dropped by the task itself once emitted
         task.running = True
-        self.pool.start(_Runnable(task))
+        self.pool.start(_Runnable(task, self._worker_exited.emit, key))
         return task
 
     def active(self) -> list[Task]:
-        return list(self._active)
+        return list(self._active.values())
 
     def cancel_all(self) -> None:
-        for task in list(self._active):
+        for task in list(self._active.values()):
             task.cancel()
 
     def cancel_owned(self, ancestor: QObject) -> None:

@@ -1,6 +1,6 @@
 """Upload benchmark (run by hand; not collected by pytest).
 
-    /work/venv/bin/python tests/benchmarks/bench_upload.py [--size-mib 1024] [--runs 3]
+    .venv/bin/python tests/benchmarks/bench_upload.py [--size-mib 1024] [--runs 3]
 
 Makes a 1 GiB file of random blocks in a temp folder, starts a loopback server (its own
 process) that reads and discards request bodies, then uploads the file with SIS Desktop's

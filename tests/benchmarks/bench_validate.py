@@ -1,6 +1,6 @@
 """Benchmark: validate a 1,000,000-row enrollments.csv against a bare csv.reader pass.
 
-Run by hand: `/work/venv/bin/python tests/benchmarks/bench_validate.py [ROWS]`.
+Run by hand: `.venv/bin/python tests/benchmarks/bench_validate.py [ROWS]`.
 Prints both times (best of 5, CPU and wall), their ratio (target ≤ 3×, goal 2×) and the
 peak RSS, for enrollments.csv alone (every reference unresolved) and with the users.csv and
 courses.csv it references (every reference looked up; the users are in random order, the

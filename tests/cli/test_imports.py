@@ -13,9 +13,9 @@ import pytest
 
 from sis_desktop.cli.main import main
 from sis_desktop.core.canvas.models import WorkflowState
+from tests.conftest import installed_script
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
-CLI = "/work/venv/bin/sis-desktop-cli"
 
 
 @pytest.fixture
@@ -208,6 +208,7 @@ def test_restore(cli, sandbox):
 
 # ---- the installed command --------------------------------------------------------------------
 def test_installed_cli_import_wait_json(sandbox, isolated_dirs, tmp_path):
+    CLI = str(installed_script("sis-desktop-cli"))
     env = {"CANVAS_API_TOKEN": sandbox.token, "PATH": "/usr/bin:/bin",
            "SIS_DESKTOP_CONFIG_DIR": str(isolated_dirs["config"]),
            "SIS_DESKTOP_DATA_DIR": str(isolated_dirs["data"]),

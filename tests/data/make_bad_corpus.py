@@ -1,7 +1,7 @@
 """Builds the bad-input corpus under tests/data/bad/ (small files, committed) and, for the
 tests, the large ones into a temporary folder (never committed).
 
-    /work/venv/bin/python tests/data/make_bad_corpus.py        # rewrites tests/data/bad/
+    .venv/bin/python tests/data/make_bad_corpus.py        # rewrites tests/data/bad/
 
 Each entry of `SMALL` is a file name and a function returning its bytes; `make_big(dest)`
 writes the 10 MB single-line CSVs and the zip bomb.
