@@ -12,23 +12,25 @@ from sis_desktop.core.canvas.client import CanvasClient
 from sis_desktop.core.canvas.errors import InsecureURL
 from sis_desktop.core.canvas.models import SisImport
 from sis_desktop.core.canvas.urls import normalize_base_url
+from sis_desktop.core.import_flow import Target
 
 TOKEN_ENV = "CANVAS_API_TOKEN"
 
 
-def client_from_args(args: argparse.Namespace) -> CanvasClient:
-    """A client for `--url/--account/--profile` and CANVAS_API_TOKEN (env wins for the token;
-    --url and --account override the profile's). Missing pieces or an insecure address are
-    UsageErrors: nothing is sent."""
+def target_from_args(args: argparse.Namespace) -> Target:
+    """Where `--url/--account/--profile` and CANVAS_API_TOKEN point (env wins for the token;
+    --url and --account override the profile's), with a factory for clients of it. Missing
+    pieces or an insecure address are UsageErrors: nothing is sent."""
     url, account = getattr(args, "url", None), getattr(args, "account", None)
     token = os.environ.get(TOKEN_ENV) or None
-    profile = getattr(args, "profile", None)
-    ca_bundle = None
-    if profile:
+    profile_name = getattr(args, "profile", None)
+    profile = None
+    if profile_name:
         from sis_desktop.core.profiles import ProfileStore, connection_for
         try:
-            p_url, p_account, p_token = connection_for(profile, token_required=token is None)
-            ca_bundle = ProfileStore().get(profile).ca_bundle
+            p_url, p_account, p_token = connection_for(profile_name,
+                                                       token_required=token is None)
+            profile = ProfileStore().get(profile_name)
         except (LookupError, ValueError) as exc:
             raise UsageError(str(exc)) from None
         url, account, token = url or p_url, account or p_account, token or p_token
@@ -45,10 +47,29 @@ def client_from_args(args: argparse.Namespace) -> CanvasClient:
     if not token:
         raise UsageError(f"No access token: set the {TOKEN_ENV} environment variable or save a "
                          "token in the profile (sis-desktop-cli profiles).")
-    try:
+    ca_bundle = profile.ca_bundle if profile is not None else None
+
+    def factory() -> CanvasClient:
         return CanvasClient(url, token, account, ca_bundle=ca_bundle)
-    except ValueError as exc:  # a malformed token, e.g. from CANVAS_API_TOKEN
+    try:
+        factory().close()  # a malformed token (e.g. from CANVAS_API_TOKEN) fails here
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
+    # The import belongs to the profile only when it goes where the profile points.
+    same = profile is not None and normalize_base_url(profile.url) == url \
+        and str(profile.account_id) == str(account).strip()
+    return Target(url, str(account), profile.id if same else None,
+                  profile.name if same else None, factory)
+
+
+def client_from_args(args: argparse.Namespace) -> CanvasClient:
+    """A client for `--url/--account/--profile` and CANVAS_API_TOKEN (see target_from_args)."""
+    return target_from_args(args).client()
+
+
+def warn(sentence: str) -> None:
+    """One warning line on stderr."""
+    print(f"sis-desktop-cli: warning: {sentence}", file=sys.stderr)
 
 
 def is_tty(stream: TextIO) -> bool:

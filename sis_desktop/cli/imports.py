@@ -4,24 +4,23 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from sis_desktop.cli.common import StatusLine, TransferBar, client_from_args, is_tty
-from sis_desktop.cli.main import EXIT_FAILED, EXIT_OK, UsageError
-from sis_desktop.core.canvas.client import CanvasClient
-from sis_desktop.core.canvas.errors import AmbiguousUpload
+from sis_desktop.cli.common import (StatusLine, TransferBar, client_from_args, is_tty,
+                                    target_from_args, warn)
+from sis_desktop.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, UsageError
+from sis_desktop.core.canvas.errors import AmbiguousUpload, CanvasError
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.canvas.options import ImportOptions
-from sis_desktop.core.canvas.upload import sha256_file
+from sis_desktop.core.import_flow import (FAILED_STATES, HistoryRecorder, ImportJob,
+                                          PrepareError, Target, abort_import, check_files,
+                                          check_import, follow_import)
 from sis_desktop.core.storage import atomic_writer
 
 STATES = [s.value for s in WorkflowState if s is not WorkflowState.UNKNOWN]
 MAX_FINDINGS_SHOWN = 50  # before an upload; `validate` shows every one
-FAILED_STATES = (WorkflowState.FAILED, WorkflowState.FAILED_WITH_MESSAGES, WorkflowState.ABORTED)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -117,24 +116,20 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
 
 
 def check_paths(raw_paths: list[str]) -> list[Path]:
-    paths = [Path(p) for p in raw_paths]
-    for path in paths:
-        if not path.is_file():
-            raise UsageError(f"'{path}' does not exist or is not a file.")
-        if path.suffix.lower() not in (".csv", ".zip"):
-            raise UsageError(f"'{path}' is neither a .csv nor a .zip file; Canvas only imports those.")
-    if len(paths) > 1 and any(p.suffix.lower() == ".zip" for p in paths):
-        raise UsageError("A zip file must be sent on its own; several files can be sent "
-                         "together only when they are all CSV files.")
-    return paths
+    try:
+        return [f.path for f in check_files(raw_paths)]
+    except PrepareError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def validate(paths: list[Path], *, force: bool) -> None:
-    """Pre-flight check: print findings to stderr; errors stop the upload unless --force."""
-    from sis_desktop.core.sis_csv import UnreadablePath, validate_paths
+def validate(job: ImportJob, *, force: bool) -> None:
+    """Pre-flight check: print findings to stderr; errors stop the upload unless --force.
+    The check's pass over the bytes also gives the files' sha256 (for history and the
+    duplicate guard)."""
+    from sis_desktop.core.sis_csv import UnreadablePath
 
     try:
-        report = validate_paths(paths)
+        report = job.validate()
     except UnreadablePath as exc:
         raise UsageError(str(exc)) from None
     findings = [*report.errors, *report.warnings, *report.notices]
@@ -154,47 +149,73 @@ def validate(paths: list[Path], *, force: bool) -> None:
                          "fix the files, or pass --force to upload anyway.")
 
 
+def duplicate_guard(job: ImportJob, *, force: bool) -> None:
+    """The same files sent to this account in the last 24 hours stop the upload (exit 2)
+    unless --force; only checked when the pre-flight pass already hashed the files."""
+    duplicates = job.safety_check(duplicates_only=True).duplicates
+    if not duplicates:
+        return
+    from sis_desktop.core.history import duplicate_warning
+    sentence = duplicate_warning(duplicates).removesuffix(" Send them again?")
+    if force:
+        warn(f"{sentence}; sending again because of --force.")
+        return
+    raise UsageError(f"{sentence}. Pass --force to send them again.")
+
+
 def import_command(args: argparse.Namespace) -> int:
-    paths = check_paths(args.paths)
+    try:
+        files = check_files(args.paths)
+    except PrepareError as exc:
+        raise UsageError(str(exc)) from None
     options = options_from_args(args)
-    client = client_from_args(args)
+    target = target_from_args(args)
+    job = ImportJob(target, [], options, raw=args.raw, files=files,
+                    recorder=HistoryRecorder(on_warning=warn))
     if not args.no_validate:
-        validate(paths, force=args.force)
-    try:
-        files = [{"name": p.name, "size": p.stat().st_size, "sha256": sha256_file(p)} for p in paths]
-    except OSError as exc:
-        raise UsageError(f"Could not read '{exc.filename}': {exc.strerror}.") from None
+        validate(job, force=args.force)
+        duplicate_guard(job, force=args.force)
     bar = TransferBar(sys.stderr) if not args.json and is_tty(sys.stderr) else None
-    try:
-        sis_import = client.create_import(paths, options, raw=args.raw,
-                                          on_progress=bar.update if bar else None)
-    except AmbiguousUpload as exc:
-        if exc.found is None:
-            raise
-        print(f"sis-desktop-cli: {exc}", file=sys.stderr)
-        sis_import = exc.found
-    finally:
+    sent = [0, -1]
+
+    def progress(done: int, total: int) -> None:
+        sent[:] = [done, total]
         if bar:
-            bar.finish()
-    history = HistoryLog(client)
-    history.created(profile=args.profile, sis_import=sis_import, files=files,
-                    options=options.to_dict())
-    if not args.json:
-        print(f"Import {sis_import.id} created: {sis_import.workflow_state.label}.")
-    if args.wait:
-        sis_import = follow(client, sis_import.id, history=history, quiet=args.json)
-    return _finish(sis_import, args.json, waited=args.wait)
+            bar.update(done, total)
+    try:
+        try:
+            job.upload(on_progress=progress)
+        finally:
+            if bar:
+                bar.finish()
+        sis_import = job.sis_import
+        if job.ambiguous:
+            print(f"sis-desktop-cli: {job.ambiguous}", file=sys.stderr)
+        if not args.json:
+            print(f"Import {sis_import.id} created: {sis_import.workflow_state.label}.", flush=True)
+        if args.wait:
+            return _wait(job.target, sis_import, job.recorder, as_json=args.json)
+        return _finish(sis_import, args.json, waited=False)
+    except AmbiguousUpload as exc:  # Canvas's list could not tell: the import may exist
+        print(f"sis-desktop-cli: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    except KeyboardInterrupt:
+        if job.sis_import is not None:  # Canvas has it: say so, never "interrupted" alone
+            return _stopped(job.sis_import, "interrupted", as_json=args.json)
+        if sent[0] == sent[1]:  # the whole body went out: Canvas may have created it
+            print("sis-desktop-cli: interrupted after the whole file was sent; the import may "
+                  "exist. Check 'sis-desktop-cli list' before sending it again.", file=sys.stderr)
+            return EXIT_UNKNOWN
+        raise
 
 
 # ---- status / list --------------------------------------------------------------------------
 def status_command(args: argparse.Namespace) -> int:
-    client = client_from_args(args)
-    history = HistoryLog(client)
-    if args.wait:
-        sis_import = follow(client, args.id, history=history, quiet=args.json)
-    else:
-        sis_import = client.get_import(args.id)
-        history.update(sis_import)
+    target = target_from_args(args)
+    recorder = HistoryRecorder(on_warning=warn)
+    sis_import = check_import(target, args.id, recorder)
+    if args.wait and not sis_import.is_terminal:
+        return _wait(target, sis_import, recorder, as_json=args.json)
     return _finish(sis_import, args.json, waited=sis_import.is_terminal)
 
 
@@ -223,14 +244,13 @@ def list_command(args: argparse.Namespace) -> int:
 def abort_command(args: argparse.Namespace) -> int:
     if bool(args.id) == bool(args.all_pending):
         raise UsageError("Give either an import ID or --all-pending.")
-    client = client_from_args(args)
     if args.all_pending:
+        client = client_from_args(args)
         done = client.abort_all_pending()
         print("Every queued import was aborted." if done else
               "Canvas did not confirm the abort of the queued imports; check the list.")
         return EXIT_OK
-    sis_import = client.abort(args.id)
-    HistoryLog(client).update(sis_import)
+    sis_import = abort_import(target_from_args(args), args.id, HistoryRecorder(on_warning=warn))
     print(f"Import {sis_import.id}: {sis_import.workflow_state.label}.")
     return EXIT_OK
 
@@ -268,21 +288,43 @@ def restore_command(args: argparse.Namespace) -> int:
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
-def follow(client: CanvasClient, import_id: int | str, *, history: "HistoryLog",
-           quiet: bool) -> SisImport:
-    """Poll to a terminal state, keeping history current and showing the state on stderr."""
-    line = None if quiet else StatusLine(sys.stderr)
+def _wait(target: Target, sis_import: SisImport, recorder: HistoryRecorder, *,
+          as_json: bool) -> int:
+    """Follow an import Canvas has accepted to its end. When the wait stops early (Canvas
+    unreachable, --timeout, Ctrl-C), the import still exists: what was last seen is printed,
+    with how to follow it, and the exit code says "created, outcome unknown"."""
+    line = None if as_json else StatusLine(sys.stderr)
+    last = [sis_import]
 
-    def on_update(sis_import: SisImport) -> None:
-        history.update(sis_import)
+    def seen(current: SisImport) -> None:
+        last[0] = current
         if line:
-            line.update(sis_import)
-
+            line.update(current)
+    stopped: str | None = None
     try:
-        return client.poll(import_id, on_update=on_update)
+        final = follow_import(target, sis_import.id, recorder=recorder, on_update=seen)
+    except CanvasError as exc:
+        stopped = str(exc)
+    except KeyboardInterrupt:
+        stopped = "interrupted"
     finally:
         if line:
             line.finish()
+    if stopped is None:
+        return _finish(final, as_json, waited=True)
+    return _stopped(last[0], stopped, as_json=as_json)
+
+
+def _stopped(current: SisImport, why: str, *, as_json: bool) -> int:
+    """The wait for an import Canvas accepted ended early: its id, its last state, how to
+    follow it, and exit 4 ("created, outcome unknown")."""
+    print(f"sis-desktop-cli: stopped waiting ({why.rstrip('.')}). Import {current.id} was "
+          f"created and was last seen {current.workflow_state.label.lower()} "
+          f"({current.progress}%); follow it with 'sis-desktop-cli status {current.id} --wait'.",
+          file=sys.stderr)
+    if as_json:
+        print(json.dumps(current.raw, indent=2))
+    return EXIT_UNKNOWN
 
 
 def _finish(sis_import: SisImport, as_json: bool, *, waited: bool) -> int:
@@ -321,33 +363,3 @@ def _iso_arg(value: str | None, flag: str) -> str | None:
         raise UsageError(f"{flag} needs a date and time like 2025-01-31T08:00:00Z, "
                          f"not '{value}'.") from None
     return value
-
-
-class HistoryLog:
-    """The local history of one client's imports. A history that cannot be opened or
-    written costs one warning on stderr, never the command: the import is Canvas's."""
-
-    def __init__(self, client: CanvasClient):
-        self.client = client
-        self._history = None
-        self._broken = False
-
-    def created(self, **kw: Any) -> None:
-        self._write("record_created", url=self.client.base_url,
-                    account_id=self.client.account_id, **kw)
-
-    def update(self, sis_import: SisImport) -> None:
-        self._write("update", self.client.base_url, self.client.account_id, sis_import)
-
-    def _write(self, method: str, *args: Any, **kw: Any) -> None:
-        if self._broken:
-            return
-        try:
-            if self._history is None:
-                from sis_desktop.core.history import History
-                self._history = History()
-            getattr(self._history, method)(*args, **kw)
-        except (OSError, sqlite3.Error) as exc:
-            self._broken = True
-            print(f"sis-desktop-cli: could not write the local history ({exc}); the import "
-                  "itself is not affected.", file=sys.stderr)

@@ -4,7 +4,9 @@ Each command lives in its own module under `sis_desktop/cli/` and exposes
 `register(subparsers)`, which adds its parser(s) and sets `func=handler` where
 `handler(args) -> int` returns the exit code. Exit codes: 0 fine; 1 the import ended
 failed/aborted (or validation found errors); 2 bad usage or bad input; 3 Canvas refused
-or could not be reached.
+or could not be reached (nothing was created); 4 an import was created — or may have been,
+after a lost answer — but its outcome is unknown (the wait stopped early): never send the
+same files again on exit 4, follow the import instead.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import sys
 
 from sis_desktop import __version__
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANVAS = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANVAS, EXIT_UNKNOWN = 0, 1, 2, 3, 4
 
 COMMAND_MODULES = (
     "sis_desktop.cli.imports",    # import, status, list, abort, errors, restore

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT = 15.0  # seconds a writer waits for another instance before giving up
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS imports (
@@ -54,6 +54,12 @@ CREATE TABLE IF NOT EXISTS imports (
 );
 CREATE INDEX IF NOT EXISTS imports_created ON imports (created_at);
 """
+# Steps from one schema version to the next (the table above is version 1).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # The profile an import was sent with, by id: a renamed profile keeps its imports, and
+    # a profile that now points at another Canvas is never used to follow them.
+    2: ("ALTER TABLE imports ADD COLUMN profile_id TEXT",),
+}
 
 _TERMINAL_VALUES = tuple(s.value for s in WorkflowState if s.is_terminal)
 
@@ -95,7 +101,7 @@ class HistoryError(Exception):
 class HistoryEntry:
     """One import this app sent, as last seen."""
     id: int
-    profile: str | None
+    profile: str | None  # the profile's name when it was sent (for people)
     url: str
     account_id: int | str
     import_id: int
@@ -108,6 +114,7 @@ class HistoryEntry:
     warning_count: int = 0
     error_count: int = 0
     ended_at: datetime | None = None
+    profile_id: str | None = None  # the profile it was sent with (None: older rows, CLI --url)
 
     @property
     def is_terminal(self) -> bool:
@@ -129,7 +136,7 @@ class HistoryEntry:
             "created_at": _stamp(self.created_at), "workflow_state": self.workflow_state.value,
             "progress": self.progress, "counts": self.counts,
             "warning_count": self.warning_count, "error_count": self.error_count,
-            "ended_at": _stamp(self.ended_at),
+            "ended_at": _stamp(self.ended_at), "profile_id": self.profile_id,
         }
 
     @classmethod
@@ -142,7 +149,7 @@ class HistoryEntry:
             workflow_state=WorkflowState.parse(row["workflow_state"]),
             progress=row["progress"], counts=json.loads(row["counts"]),
             warning_count=row["warning_count"], error_count=row["error_count"],
-            ended_at=parse_time(row["ended_at"]),
+            ended_at=parse_time(row["ended_at"]), profile_id=row["profile_id"],
         )
 
 
@@ -192,8 +199,12 @@ class History:
                     f"it was written by a newer version (schema {version})")
             if version < SCHEMA_VERSION:
                 with _write(conn):
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
+                    if version < 1:
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
+                    for number in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                        for statement in _MIGRATIONS[number]:
                             conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -208,7 +219,7 @@ class History:
     # ---- writing ---------------------------------------------------------------------
     def record_created(self, *, profile: str | None, url: str, account_id: int | str,
                        sis_import: SisImport, files: Iterable[dict[str, Any]],
-                       options: Any) -> None:
+                       options: Any, profile_id: str | None = None) -> bool:
         """Remember an import Canvas just accepted. `files`: dicts with name, size, sha256;
         `options`: an `ImportOptions` or its dict. Recording the same import twice keeps one
         row (the first one's files and options)."""
@@ -218,11 +229,12 @@ class History:
         created = _stamp(sis_import.created_at or _now())
         with closing(self._connect()) as conn, _write(conn):
             conn.execute(
-                "INSERT OR IGNORE INTO imports (profile, url, account_id, import_id, files, "
-                "options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (profile, url_key(url), _account_key(account_id), int(sis_import.id),
+                "INSERT OR IGNORE INTO imports (profile, profile_id, url, account_id, import_id, "
+                "files, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (profile, profile_id, url_key(url), _account_key(account_id), int(sis_import.id),
                  json.dumps(file_list), json.dumps(opts, default=str), created))
             self._apply(conn, url, account_id, sis_import)
+        return True
 
     def update(self, url: str, account_id: int | str, sis_import: SisImport) -> bool:
         """Store the latest state of an import this app sent; True when a row changed.
@@ -352,49 +364,68 @@ def duplicate_warning(entries: list[HistoryEntry], now: datetime | None = None) 
 
 # ---- resuming -------------------------------------------------------------------------
 
-def resume_unfinished(history: History,
-                      client_for_entry: Callable[[HistoryEntry], Any],
-                      on_update: Callable[[HistoryEntry, SisImport], None] | None = None,
-                      cancelled: threading.Event | None = None) -> list[str]:
-    """Follow every import the history left unfinished until it ends, updating the history.
+def check_unfinished(history: History, client_for_entry: Callable[[HistoryEntry], Any],
+                     on_update: Callable[[HistoryEntry, SisImport], None] | None = None,
+                     cancelled: threading.Event | None = None
+                     ) -> tuple[list[tuple[HistoryEntry, Any]], list[str]]:
+    """Look once at every import the history left unfinished, oldest first, and store what
+    Canvas says. Returns the entries still running (with their clients) and one sentence
+    per import that could not be checked.
 
-    `client_for_entry(entry)` gives a CanvasClient for the entry's Canvas and account, or
-    None when it cannot (no token): that entry is skipped with a sentence. Every import is
-    first checked once (so all rows are fresh at once), then the ones still running are
-    followed, oldest first. Returns one sentence per import that could not be followed;
-    stops quietly when `cancelled` is set."""
+    `client_for_entry(entry)` gives a CanvasClient for the entry's *own* Canvas and account,
+    or a sentence (or None) when it cannot: that entry is skipped with the sentence."""
     problems: list[str] = []
     clients: dict[tuple, Any] = {}
     running: list[tuple[HistoryEntry, Any]] = []
-
-    def seen(entry: HistoryEntry, sis: SisImport) -> None:
-        history.update(entry.url, entry.account_id, sis)
-        if on_update is not None:
-            on_update(entry, sis)
-
     for entry in history.unfinished():
         if cancelled is not None and cancelled.is_set():
-            return problems
-        key = (entry.profile, entry.url, str(entry.account_id))
+            break
+        key = (entry.profile_id, entry.profile, entry.url, str(entry.account_id))
         if key not in clients:
             clients[key] = client_for_entry(entry)
         client = clients[key]
-        if client is None:
-            problems.append(f"Import {entry.import_id} on {entry.url} was not checked: "
-                            f"there is no saved token for profile {entry.profile or '(none)'}.")
+        if client is None or isinstance(client, str):
+            problems.append(client or
+                            f"Import {entry.import_id} on {entry.url} was not checked: there "
+                            f"is no saved token for profile {entry.profile or '(none)'}.")
             continue
         try:
             sis = client.get_import(entry.import_id)
         except CanvasError as exc:
             problems.append(f"Import {entry.import_id} on {entry.url} could not be checked: {exc}")
             continue
-        seen(entry, sis)
+        _seen(history, entry, sis, on_update)
         if not sis.is_terminal:
             running.append((entry, client))
+    return running, problems
 
+
+def _seen(history: History, entry: HistoryEntry, sis: SisImport,
+          on_update: Callable[[HistoryEntry, SisImport], None] | None) -> None:
+    try:
+        history.update(entry.url, entry.account_id, sis)
+    except HistoryError as exc:  # following matters more than the record
+        log.warning("history not updated for import %s: %s", entry.import_id, exc)
+    if on_update is not None:
+        on_update(entry, sis)
+
+
+def resume_unfinished(history: History,
+                      client_for_entry: Callable[[HistoryEntry], Any],
+                      on_update: Callable[[HistoryEntry, SisImport], None] | None = None,
+                      cancelled: threading.Event | None = None) -> list[str]:
+    """Follow every import the history left unfinished until it ends, updating the history.
+
+    Every import is first checked once (`check_unfinished`: all rows fresh at once, each on
+    its own Canvas), then the ones still running are followed, oldest first. Returns one
+    sentence per import that could not be followed; stops quietly when `cancelled` is set."""
+    running, problems = check_unfinished(history, client_for_entry, on_update, cancelled)
     for entry, client in running:
+        if cancelled is not None and cancelled.is_set():
+            return problems
         try:
-            final = client.poll(entry.import_id, on_update=lambda sis, e=entry: seen(e, sis),
+            final = client.poll(entry.import_id,
+                                on_update=lambda sis, e=entry: _seen(history, e, sis, on_update),
                                 cancelled=cancelled)
         except Cancelled:
             return problems
@@ -403,5 +434,5 @@ def resume_unfinished(history: History,
                 return problems
             problems.append(f"Import {entry.import_id} on {entry.url} could not be followed: {exc}")
             continue
-        seen(entry, final)
+        _seen(history, entry, final, on_update)
     return problems

@@ -164,10 +164,43 @@ def test_redirect_of_the_upload_is_not_followed(wire, tmp_path):
     assert len(wire.requests) == 1
 
 
-def test_a_post_is_never_retried_on_5xx(wire, tmp_path):
+def test_a_post_is_never_retried_on_5xx_and_its_import_is_looked_up(wire, tmp_path):
+    """A 503/504 after the whole body went out may come from a proxy while Canvas created
+    the import: the client looks in the list (one GET) and never POSTs again."""
     wire.on("POST", r"/sis_imports$", Answer(503, "Service Unavailable"))
-    with pytest.raises(CanvasServerError):
+    wire.on("GET", r"/sis_imports$", Answer(200, {"sis_imports": []}))
+    with pytest.raises(AmbiguousUpload, match="HTTP 503.*may or may not exist"):
         client_for(wire.url).create_import(write(tmp_path / "users.csv", USERS))
+    assert [r.method for r in wire.requests] == ["POST", "GET"]
+    assert ("created_since" in dict(wire.requests[1].query))
+
+
+def test_a_gateway_timeout_after_the_body_finds_the_import_canvas_created(wire, tmp_path):
+    found = {"id": 77, "workflow_state": "created", "progress": 0,
+             "created_at": "2030-01-01T00:00:00Z"}
+    wire.on("POST", r"/sis_imports$", Answer(504, "<html>Gateway Time-out</html>"))
+    wire.on("GET", r"/sis_imports$", Answer(200, {"sis_imports": [found]}))
+    with pytest.raises(AmbiguousUpload) as info:
+        client_for(wire.url).create_import(write(tmp_path / "users.csv", USERS))
+    assert info.value.found is not None and info.value.found.id == 77
+    assert "HTTP 504" in str(info.value) and "do not send the file again" in str(info.value)
+    assert [r.method for r in wire.requests].count("POST") == 1
+
+
+def test_a_200_that_is_not_an_import_is_looked_up_not_called_a_failure(wire, tmp_path):
+    wire.on("POST", r"/sis_imports$", Answer(200, "<html>Welcome to the portal</html>",
+                                              {"Content-Type": "text/html"}))
+    wire.on("GET", r"/sis_imports$", Answer(200, {"sis_imports": []}))
+    with pytest.raises(AmbiguousUpload, match="not an import.*Check the import list"):
+        client_for(wire.url).create_import(write(tmp_path / "users.csv", USERS))
+    assert [r.method for r in wire.requests] == ["POST", "GET"]
+
+
+def test_a_4xx_to_the_upload_is_canvas_refusing_it(wire, tmp_path):
+    wire.on("POST", r"/sis_imports$", Answer(400, {"errors": [{"message": "Invalid import_type"}]}))
+    with pytest.raises(CanvasError) as info:
+        client_for(wire.url).create_import(write(tmp_path / "users.csv", USERS))
+    assert not isinstance(info.value, AmbiguousUpload)
     assert [r.method for r in wire.requests] == ["POST"]
 
 

@@ -143,15 +143,28 @@ class CanvasClient:
                         f"{body.total:,} bytes sent), so Canvas did not get the whole file and "
                         "no import was created; you can send it again.", sent=True) from error
                 raise self._ambiguous(started) from error
+            except CanvasServerError as error:
+                # A 5xx after the whole body went out (a proxy's 504, say) does not mean
+                # Canvas refused: it may have created the import. Look before anyone resends.
+                if body.complete and (error.status is None or error.status >= 500):
+                    raise self._ambiguous(started, f"Canvas (or a proxy in front of it) answered "
+                                                   f"the upload with HTTP {error.status}") from error
+                raise
             if 300 <= response.status_code < 400:
                 where = response.headers.get("Location", "another address")
                 raise CanvasError(f"Canvas redirected the upload to {where}; correct the Canvas "
                                   "address in the profile (an upload cannot follow a redirect).",
                                   status=response.status_code)
-            return SisImport.from_json(self._http.json(response))
+            try:
+                return SisImport.from_json(self._http.json(response))
+            except (CanvasServerError, AttributeError, KeyError, TypeError, ValueError) as error:
+                raise self._ambiguous(started, "Canvas's answer to the upload was not an "
+                                               "import") from error  # a 2xx, but not an import
 
-    def _ambiguous(self, started: datetime) -> AmbiguousUpload:
-        """After a lost answer to the POST: look for the import instead of sending again."""
+    def _ambiguous(self, started: datetime,
+                   what: str = "The connection broke") -> AmbiguousUpload:
+        """After a lost answer to the POST: look for the import instead of sending again.
+        `what` says how the answer was lost."""
         try:
             recent = list(self.list_imports(created_since=started - AMBIGUOUS_MARGIN, limit=20))
         except CanvasError:
@@ -159,7 +172,7 @@ class CanvasClient:
         if recent and len(recent) == 1:
             found = recent[0]
             return AmbiguousUpload(
-                f"The connection broke after the file was sent, but Canvas shows a new import "
+                f"{what} after the file was sent, but Canvas shows a new import "
                 f"created just now (id {found.id}); it is most likely this upload, so do not "
                 "send the file again.", found=found)
         if recent is None:
@@ -169,7 +182,7 @@ class CanvasClient:
         else:
             why = "Canvas's list shows no new import yet, but it may still appear"
         return AmbiguousUpload(
-            f"The connection broke after the whole file was sent, so the import may or may "
+            f"{what} after the whole file was sent, so the import may or may "
             f"not exist: {why}. Check the import list in Canvas before sending it again.")
 
     def get_import(self, import_id: int | str) -> SisImport:
