@@ -236,6 +236,12 @@ class ImportJob:
         self.ensure_hashes()  # TODO(i13): nothing left to hash once the validator hashes
         return self.report
 
+    def take_report(self, report: Any) -> None:
+        """Use a pre-flight report made elsewhere (the GUI validates as files are dropped):
+        it is kept, and the hashes its pass took are used."""
+        self.report = report
+        self._take_hashes(getattr(report, "sha256s", None))
+
     def _take_hashes(self, hashes: Any) -> None:
         """`hashes`: {path or name: sha256} from a pass that read the bytes."""
         if not hashes:

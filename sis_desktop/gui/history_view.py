@@ -2,8 +2,10 @@
 own list (imports from cron jobs or the web page show as "sent elsewhere") — plus the
 status check panel under it.
 
-Each running import owns a progress bar in its row, updated by id while a FollowTask polls
-it. `resume(client_for_entry)` follows every import the history left unfinished (at start).
+Each running import owns a progress bar in its row, updated by id from the shared
+`Followers` (one poller per import, whichever views show it). `resume(target_for_entry)`
+looks once at every import the history left unfinished (at start), each on the Canvas it
+was sent to, and hands the running ones to the Followers.
 The history database is opened and read on worker threads (`tasks.CallTask`), never on
 the GUI thread; until it is open, `set_connection` and `resume` wait for it.
 Signals: `importSelected(int)` when the user picks an import, `importFetched(object)` with
@@ -19,13 +21,15 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QProgressBar, Q
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from sis_desktop.core.canvas.models import SisImport
-from sis_desktop.core.history import History, HistoryEntry, resume_unfinished, url_key
+from sis_desktop.core.history import History, HistoryEntry, check_unfinished, url_key
+from sis_desktop.core.import_flow import Target
 from sis_desktop.core.import_list import ImportRow, load_import_list, merge_imports
 from . import tasks
-from .status_check import ClientFactory, FollowTask, StatusCheckPanel
+from .followers import Key, followers, key_of
+from .status_check import ClientFactory, StatusCheckPanel
 
 LIST_LIMIT = 50
-MAX_FOLLOWED_ROWS = 4  # running rows polled at once (the thread pool is shared)
+MAX_FOLLOWED_ROWS = 4  # running rows of the list followed at once
 COLUMNS = ("Import", "Sent", "State", "Progress", "Errors / warnings", "Files", "Sent by")
 COL_ID, COL_SENT, COL_STATE, COL_PROGRESS, COL_MESSAGES, COL_FILES, COL_ORIGIN = range(7)
 
@@ -44,29 +48,37 @@ class ListTask(tasks.Task):
 
 
 class ResumeTask(tasks.Task):
-    """Follow every unfinished import in the history; `progress` carries (entry, SisImport),
-    the result is the list of sentences about imports that could not be followed."""
+    """Look once at every unfinished import in the history, each on its own Canvas;
+    `progress` carries (entry, SisImport). `target_for_entry(entry)` gives the row's
+    `Target`, or a sentence why it cannot be followed. The result is `(running, problems)`:
+    the (entry, Target) pairs still running, to be followed, and one sentence per import
+    that could not be checked."""
 
-    def __init__(self, history: History, client_for_entry: Callable[[HistoryEntry], Any]):
+    def __init__(self, history: History,
+                 target_for_entry: Callable[[HistoryEntry], "Target | str | None"]):
         super().__init__()
-        self.history, self.client_for_entry = history, client_for_entry
+        self.history, self.target_for_entry = history, target_for_entry
 
-    def run(self) -> list[str]:
+    def run(self) -> tuple[list[tuple[HistoryEntry, Target]], list[str]]:
         made: list[Any] = []
+        targets: dict[int, Target] = {}
 
         def client_for(entry: HistoryEntry) -> Any:
-            client = self.client_for_entry(entry)
+            found = self.target_for_entry(entry)
+            if not isinstance(found, Target):
+                return found
+            client = found.client()
             made.append(client)
+            targets[id(client)] = found
             return client
         try:
-            return resume_unfinished(self.history, client_for,
-                                     on_update=lambda e, s: self.report((e, s)),
-                                     cancelled=self.cancel_flag)
+            running, problems = check_unfinished(self.history, client_for,
+                                                 on_update=lambda e, s: self.report((e, s)),
+                                                 cancelled=self.cancel_flag)
+            return [(entry, targets[id(client)]) for entry, client in running], problems
         finally:
             for client in made:
-                close = getattr(client, "close", None)
-                if close is not None:
-                    close()
+                client.close()
 
 
 def read_local(history: History, url: str, account_id: Any) -> list[ImportRow]:
@@ -82,13 +94,14 @@ class HistoryView(QWidget):
     listLoaded = Signal(int)  # number of rows, after each successful refresh
     localLoaded = Signal(int)  # number of local rows shown for a new connection
     historyOpened = Signal()
+    status_message = Signal(str)  # a sentence for the window's status bar
 
     def __init__(self, history: History | None = None, parent: QWidget | None = None):
         """`history`: an open History, or None to open the default one on a worker."""
         super().__init__(parent)
         self.setObjectName("historyView")
         self.history: History | None = history
-        self._pending_resume: Callable[[HistoryEntry], Any] | None = None
+        self._pending_resume: Callable[[HistoryEntry], Any] | None = None  # target_for_entry
         self._history_problem: str | None = None  # why the history could not be opened
         self._local_task: tasks.Task | None = None
         self._profile: str | None = None
@@ -98,9 +111,11 @@ class HistoryView(QWidget):
         self._account_id: Any = None
         self._items: dict[int, QTreeWidgetItem] = {}
         self._rows: dict[int, ImportRow] = {}
-        self._followers: dict[int, FollowTask] = {}
+        self._followers: dict[int, Key] = {}  # import id → key in the shared Followers
+        self._target: Target | None = None
         self._list_task: ListTask | None = None
         self._resume_task: ResumeTask | None = None
+        self._resumed: dict[Key, HistoryEntry] = {}  # imports followed since the start
 
         self.title = QLabel("Choose a profile to see its imports.", self)
         self.title.setObjectName("historyTitle")
@@ -147,6 +162,9 @@ class HistoryView(QWidget):
         self.status.importFetched.connect(self.importFetched)
         self.status.importSelected.connect(self.importSelected)
         self.refresh_button.setEnabled(False)
+        hub = followers()
+        hub.updated.connect(self._hub_update)
+        hub.ended.connect(self._hub_ended)
         if history is None:
             self._open_history()
 
@@ -175,8 +193,8 @@ class HistoryView(QWidget):
         else:
             self._load_local()
         if self._pending_resume is not None:
-            client_for_entry, self._pending_resume = self._pending_resume, None
-            self.resume(client_for_entry)
+            target_for_entry, self._pending_resume = self._pending_resume, None
+            self.resume(target_for_entry)
         self.historyOpened.emit()
 
     # ---- public API ------------------------------------------------------------------
@@ -187,7 +205,9 @@ class HistoryView(QWidget):
         self._stop_tasks()
         self._profile, self._client_factory = profile, client_factory
         self._key = (url_key(url), str(account_id)) if url and account_id is not None else None
-        self.status.set_client_factory(client_factory)
+        self._target = Target(url, str(account_id), None, profile, client_factory) \
+            if self._key is not None else None
+        self.status.set_target(self._target)
         self.tree.clear()
         self._items.clear()
         self._rows.clear()
@@ -243,22 +263,34 @@ class HistoryView(QWidget):
         self.refresh_button.setText("Loading…")
         tasks.start(task, self)
 
-    def resume(self, client_for_entry: Callable[[HistoryEntry], Any]) -> ResumeTask | None:
-        """Follow every import the history left unfinished (call once at start). Returns
-        the task, or None when it starts later, once the history is open."""
+    def resume(self, target_for_entry: Callable[[HistoryEntry], Any]) -> ResumeTask | None:
+        """Follow every import the history left unfinished, each on its own Canvas (call
+        once at start; `target_for_entry(entry)` runs on a worker and gives a Target or a
+        sentence). Returns the task, or None when it starts later, once the history is open."""
         if self.history is None:
-            self._pending_resume = client_for_entry
+            self._pending_resume = target_for_entry
             return None
-        task = ResumeTask(self.history, client_for_entry)
+        task = ResumeTask(self.history, target_for_entry)
         self._resume_task = task
         task.progress.connect(lambda pair: self._sis_seen(pair[1], pair[0]))
-        task.finished.connect(lambda problems: problems and self._show_notice(" ".join(problems)))
+        task.finished.connect(self._resume_finished)
+        task.failed.connect(lambda s: self._show_notice(f"Unfinished imports were not checked: {s}"))
         tasks.start(task, self)
         return task
 
+    def _resume_finished(self, result: tuple[list[tuple[HistoryEntry, Target]], list[str]]) -> None:
+        running, problems = result
+        if problems:
+            self._show_notice(" ".join(problems))
+        for entry, target in running:  # each on its own Canvas, one poller per import
+            self._resumed[key_of(target, entry.import_id)] = entry
+            followers().follow(target, entry.import_id, self)
+
     def attach_results_view(self, results_view: Any) -> None:
-        """Show every import fetched here in `results_view` (a ResultsView)."""
-        self.importFetched.connect(results_view.show_import)
+        """Show every import fetched here in `results_view` (a ResultsView), with the
+        client factory of the account it belongs to (for its error rows)."""
+        self.importFetched.connect(
+            lambda sis: results_view.show_import(sis, self._client_factory))
 
     def item_for(self, import_id: int) -> QTreeWidgetItem | None:
         return self._items.get(import_id)
@@ -283,6 +315,9 @@ class HistoryView(QWidget):
         self._stop_tasks()
         if self._resume_task is not None:
             self._resume_task.cancel()
+        for key in list(self._resumed):
+            followers().release(key, self)
+        self._resumed.clear()
 
     # ---- rows ------------------------------------------------------------------------
     def _show_rows(self, rows: list[ImportRow]) -> None:
@@ -374,28 +409,37 @@ class HistoryView(QWidget):
         self.refresh_button.setEnabled(self._client_factory is not None)
 
     def _follow_running(self, rows: list[ImportRow]) -> None:
-        if self._client_factory is None:
+        if self._target is None or self._target.client_factory is None:
             return
         for row in rows:
             if len(self._followers) >= MAX_FOLLOWED_ROWS:
                 break
             if not row.is_running or row.import_id in self._followers:
                 continue
-            task = FollowTask(self._client_factory, self.history, row.import_id)
-            self._followers[row.import_id] = task
-            task.progress.connect(self._sis_seen)
-            task.finished.connect(self._sis_seen)
-            for signal in (task.finished, task.failed, task.cancelled):
-                signal.connect(lambda *_, i=row.import_id, t=task: self._follower_ended(i, t))
-            tasks.start(task, self)
+            self._followers[row.import_id] = followers().follow(self._target, row.import_id,
+                                                                self)
 
-    def _follower_ended(self, import_id: int, task: FollowTask) -> None:
-        if self._followers.get(import_id) is task:
-            del self._followers[import_id]
+    def _hub_update(self, key: Key, sis: Any) -> None:
+        entry = self._resumed.get(key)
+        if entry is not None:
+            self._sis_seen(sis, entry)
+        elif self._key is not None and key[:2] == self._key:
+            self._sis_seen(sis)
+
+    def _hub_ended(self, key: Key, kind: str, value: Any) -> None:
+        entry = self._resumed.pop(key, None)
+        if kind == "finished":
+            self._sis_seen(value, entry) if entry is not None else (
+                self._key is not None and key[:2] == self._key and self._sis_seen(value))
+        elif kind == "failed" and entry is not None:
+            self._show_notice(f"Import {entry.import_id} on {entry.url} could not be "
+                              f"followed: {value}")
+        if self._followers.get(key[2]) == key:
+            del self._followers[key[2]]
 
     def _stop_tasks(self) -> None:
-        for task in self._followers.values():
-            task.cancel()
+        for key in self._followers.values():
+            followers().release(key, self)
         self._followers.clear()
         if self._list_task is not None:
             self._list_task.cancel()

@@ -3,8 +3,9 @@
 Every job runs as a task from `tasks.py`; the GUI thread never waits on network or disk.
 The window keeps a `Connection` (the selected profile and its token), not a client: each
 network task makes its own client from it and closes it when done (a requests.Session is
-not shared between threads). One upload at a time: check → (confirm) → safety check → upload → follow → results.
-History writes go through a one-thread runner so they reach the database in order.
+not shared between threads). One upload at a time: check → (confirm) → safety check → upload → follow → results;
+that flow and its state live in `ImportController`, which keeps each import's own Canvas
+(`Target`): nothing done to an import reads the profile selected now.
 """
 from __future__ import annotations
 
@@ -21,18 +22,11 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, 
 import sis_desktop
 from . import icons, tasks
 from .drop_zone import DropZone
+from .import_controller import ImportController
 from .options_panel import OptionsPanel
 from .preflight_view import PreflightView
 
 NO_PROFILE = "no profile"
-
-
-@dataclass
-class SafetyCheck:
-    """What the pre-send check found (computed on a worker)."""
-    running: list[Any]          # SisImports importing or queued in Canvas
-    files: list[dict[str, Any]]  # {"name", "size", "sha256"} per chosen file
-    duplicates: list[Any] = field(default_factory=list)  # HistoryEntry rows with the same files
 
 
 @dataclass(frozen=True)
@@ -44,22 +38,6 @@ class Connection:
     def __call__(self) -> Any:
         from sis_desktop.core.profiles import client_for
         return client_for(self.profile, self.token)
-
-
-def safety_check(client_factory: tasks.ClientFactory, url: str, account_id: str,
-                 paths: list[str]) -> SafetyCheck:
-    """Worker: Canvas's running and queued imports, the files' sha256, recent duplicates."""
-    from sis_desktop.core.canvas.upload import sha256_file
-    from sis_desktop.core.history import History
-    with tasks.own_client(client_factory) as client:
-        running = list(client.importing())
-        seen = {si.id for si in running}
-        running += [si for si in client.list_imports(states=["created"], limit=5)
-                    if si.id not in seen]
-    files = [{"name": Path(p).name, "size": Path(p).stat().st_size, "sha256": sha256_file(p)}
-             for p in paths]
-    duplicates = History().find_duplicates(url, account_id, [f["sha256"] for f in files])
-    return SafetyCheck(running, files, duplicates)
 
 
 def open_connection(profile: Any) -> Connection:
@@ -76,14 +54,14 @@ def open_connection(profile: Any) -> Connection:
     return connection
 
 
-def client_for_entry(entry: Any) -> Any:
-    """Worker: a client for a history entry's saved profile (to resume following it), or
-    None when the profile or its token is gone."""
-    from sis_desktop.core.profiles import ProfileError, ProfileStore
-    try:
-        return open_connection(ProfileStore().get(entry.profile))()
-    except ProfileError:
-        return None
+def target_for_history_row(entry: Any) -> Any:
+    """Worker: the `Target` of a history row — its *own* Canvas and account, with the token
+    of the profile it was sent with — or a sentence when that profile is gone, now points at
+    another Canvas, or has no token (the row is then not followed)."""
+    from sis_desktop.core.import_flow import target_for_entry
+    from sis_desktop.core.profiles import ProfileStore
+    from sis_desktop.core.secrets import TokenStore
+    return target_for_entry(entry, ProfileStore().load(), TokenStore().get)
 
 
 def load_profiles() -> tuple[list[Any], str | None]:
@@ -133,14 +111,15 @@ class MainWindow(QMainWindow):
         self.profile: Any = None
         self.client_factory: Connection | None = None
         self.report: Any = None
-        self.sis_import: Any = None
-        self.poll_options: dict[str, Any] = {}
         self._validate: tasks.Task | None = None
-        self._job: tasks.Task | None = None  # the safety check, upload or poll running now
-        self._files: list[dict[str, Any]] = []
-        self._upload_names: list[str] = []
-        self._last_recorded: tuple[Any, ...] | None = None
-        self._history = tasks.TaskRunner(self, max_threads=1)
+        self.imports = ImportController(self)  # the upload and its import (own Target)
+        self.imports.busy_changed.connect(self._update_actions)
+        self.imports.status.connect(lambda text: self.statusBar().showMessage(text))
+        self.imports.upload_started.connect(self.upload_started)
+        self.imports.upload_started.connect(self._update_actions)
+        self.imports.import_created.connect(self.import_created)
+        self.imports.upload_ended.connect(self.upload_ended)
+        self.imports.import_finished.connect(self._import_finished)
         self._dialog: QWidget | None = None
         self._options_profile: Any = None  # the profile whose defaults the options started from
         self._tray: Any = None  # QSystemTrayIcon, made for the first notification
@@ -268,9 +247,9 @@ class MainWindow(QMainWindow):
             from .progress_panel import ProgressPanel
             from .results_view import ResultsView
             progress = ProgressPanel(self.import_page)
-            progress.cancel_button.clicked.connect(self.cancel_clicked)
-            progress.stop_button.clicked.connect(self.stop_following_clicked)
-            progress.resume_button.clicked.connect(self.follow_again_clicked)
+            progress.cancel_button.clicked.connect(self.imports.cancel)
+            progress.stop_button.clicked.connect(self.imports.stop_following)
+            progress.resume_button.clicked.connect(self.imports.follow_again)
             progress.abort_button.clicked.connect(self.abort_requested)
             results = ResultsView(self.import_page)
             results.set_client_factory(self.client_factory)
@@ -300,6 +279,7 @@ class MainWindow(QMainWindow):
             from .history_view import HistoryView
             view = HistoryView(parent=self.history_page)
             view.attach_results_view(self.results)
+            view.status_message.connect(lambda text: self.statusBar().showMessage(text))
             self.history_page.layout().addWidget(view)
             self._history_view = view
             self._keep_upload_last()
@@ -369,7 +349,7 @@ class MainWindow(QMainWindow):
             self._set_connection_text("No profile yet: click Manage… to add your Canvas account.")
         if not self._resumed:
             self._resumed = True
-            self.history_view.resume(client_for_entry)
+            self.history_view.resume(target_for_history_row)
         self.profiles_loaded.emit()
 
     def add_session_profile(self, name: str, url: str, account_id: Any, token: str) -> tasks.Task:
@@ -407,7 +387,6 @@ class MainWindow(QMainWindow):
         profiles = self.all_profiles()
         self.profile = profiles[index] if 0 <= index < len(profiles) else None
         self.client_factory = None
-        self.results.set_client_factory(None)
         self._update_title()
         self._update_actions()
         if self.profile is None:
@@ -428,7 +407,6 @@ class MainWindow(QMainWindow):
         if profile is not self.profile:
             return
         self.client_factory = connection
-        self.results.set_client_factory(connection)
         self.history_view.set_connection(profile.name, profile.url, profile.account_id,
                                          connection)
         self._set_connection_text(f"Account {profile.account_id} at {profile.url}")
@@ -513,7 +491,7 @@ class MainWindow(QMainWindow):
     def upload_blockers(self) -> list[str]:
         """Why the upload cannot start now, as sentences (empty when it can)."""
         out: list[str] = []
-        if self._job is not None:
+        if self.imports.busy:
             out.append("An import is in progress.")
         if self.profile is None:
             out.append("Choose a profile.")
@@ -536,7 +514,7 @@ class MainWindow(QMainWindow):
         self.upload_action.setEnabled(not blockers)
         self.upload_hint.setText(" ".join(blockers) if blockers else
                                  f"Ready to send to {self.profile.name}.")
-        busy = self._job is not None
+        busy = self.imports.busy
         self.profile_combo.setEnabled(not busy)
         self.manage_button.setEnabled(not busy)
         self.drop_zone.setEnabled(not busy)
@@ -554,118 +532,42 @@ class MainWindow(QMainWindow):
             dialog = FullBatchConfirmDialog(
                 self.options_panel.selected_term(), counts, options, self,
                 file_term_ids=self.report.term_ids if self.report else None)
-            dialog.accepted.connect(lambda: self._start_safety_check(options))
+            dialog.accepted.connect(lambda: self._start_import(options))
             dialog.rejected.connect(lambda: self.statusBar().showMessage(
                 "Full batch update cancelled; nothing was sent."))
             self._dialog = dialog
             dialog.open()
         else:
-            self._start_safety_check(options)
+            self._start_import(options)
 
-    def _start_safety_check(self, options: Any) -> None:
-        paths = self.drop_zone.paths()
-        profile = self.profile
-        task = tasks.CallTask(safety_check, self.client_factory, profile.url, profile.account_id, paths)
-        task.finished.connect(lambda check: self._safety_finished(check, paths, options))
-        task.failed.connect(lambda s: self._upload_stopped(f"Nothing was sent: {s}"))
-        task.cancelled.connect(lambda: self._upload_stopped("Cancelled; nothing was sent."))
-        self._job = tasks.start(task, self)
-        self.results.clear()
-        self.progress.start_checking()
+    def target(self) -> Any:
+        """Where an upload made now would go (the selected profile and its connection)."""
+        from sis_desktop.core.import_flow import Target
+        p = self.profile
+        return Target(p.url, p.account_id, p.id, p.name, self.client_factory)
+
+    def _start_import(self, options: Any) -> None:
+        if self.upload_blockers():
+            self._update_actions()
+            return
+        self.imports.start(self.target(), self.drop_zone.paths(), options, self.report)
         self.tabs.setCurrentIndex(1)
         self._update_actions()
 
-    def _safety_finished(self, check: SafetyCheck, paths: list[str], options: Any) -> None:
-        self._files = check.files
-        worries = []
-        if check.running:
-            listed = ", ".join(f"{si.id} ({si.workflow_state.label.lower()})" for si in check.running[:5])
-            worries.append(f"Canvas is already working on imports for this account: {listed}. "
-                           "Yours will wait until they finish.")
-        if check.duplicates:
-            ids = ", ".join(str(e.import_id) for e in check.duplicates[:5])
-            worries.append(f"The same file contents were sent to this account in the last 24 "
-                           f"hours (import {ids}).")
-        if not worries:
-            self._start_upload(paths, options)
-            return
-        from PySide6.QtWidgets import QMessageBox
-        box = QMessageBox(QMessageBox.Warning, "Send anyway?",
-                          "\n\n".join(worries) + "\n\nSend these files now?",
-                          QMessageBox.Yes | QMessageBox.No, self)
-        box.setObjectName("safetyQuestion")
-        box.setDefaultButton(QMessageBox.No)
-        box.button(QMessageBox.Yes).setText("&Send anyway")
-        box.button(QMessageBox.No).setText("&Don't send")
+    @property
+    def sis_import(self) -> Any:
+        """The window's upload as last seen (None before the first)."""
+        return self.imports.sis_import
 
-        def answered(result: int) -> None:
-            if result == QMessageBox.Yes:
-                self._start_upload(paths, options)
-            else:
-                self._upload_stopped("Nothing was sent.")
-        box.finished.connect(answered)
-        self._dialog = box
-        box.open()
+    @property
+    def poll_options(self) -> dict[str, Any]:
+        return self.imports.poll_options
 
-    def _start_upload(self, paths: list[str], options: Any) -> None:
-        self._upload_names = [Path(p).name for p in paths]
-        total = sum(f["size"] for f in self._files)
-        task = tasks.UploadTask(self.client_factory, paths, options)
-        task.progress.connect(lambda v: self.progress.set_upload(*v))
-        task.finished.connect(lambda si: self._upload_finished(task, si, options))
-        task.failed.connect(lambda s: self._upload_stopped(f"The upload failed: {s}"))
-        task.cancelled.connect(lambda: self._upload_stopped(
-            "Upload cancelled; nothing was sent to Canvas."))
-        self._job = tasks.start(task, self)
-        self.progress.start_upload(total, self._upload_names)
-        self._update_actions()
-        self.upload_started.emit()
+    @poll_options.setter
+    def poll_options(self, value: dict[str, Any]) -> None:
+        self.imports.poll_options = dict(value)
 
-    def _upload_stopped(self, sentence: str) -> None:
-        self._job = None
-        self.progress.finish(sentence)
-        self.statusBar().showMessage(sentence)
-        self._update_actions()
-        self.upload_ended.emit(sentence)
-
-    def _upload_finished(self, task: tasks.UploadTask, sis_import: Any, options: Any) -> None:
-        self.sis_import = sis_import
-        if task.ambiguous:
-            self.statusBar().showMessage(task.ambiguous)
-        profile = self.profile
-        record = dict(profile=profile.name, url=profile.url, account_id=profile.account_id,
-                      sis_import=sis_import, files=self._files, options=options.to_dict())
-        self._write_history("record_created", **record)
-        self._last_recorded = (sis_import.workflow_state, sis_import.progress)
-        self.import_created.emit(sis_import)
-        self.progress.start_polling(sis_import)
-        self._follow(sis_import.id)
-
-    # ---- following the import -----------------------------------------------------------
-    def _follow(self, import_id: int) -> None:
-        task = tasks.PollTask(self.client_factory, import_id, **self.poll_options)
-        task.progress.connect(self._poll_update)
-        task.finished.connect(self._poll_finished)
-        task.failed.connect(self._poll_failed)
-        task.cancelled.connect(self._poll_cancelled)
-        self._job = tasks.start(task, self)
-        self._update_actions()
-
-    def _poll_update(self, sis_import: Any) -> None:
-        self.sis_import = sis_import
-        if not sis_import.is_terminal:
-            self.progress.set_import(sis_import)
-        key = (sis_import.workflow_state, sis_import.progress)
-        if key != self._last_recorded:
-            self._last_recorded = key
-            self._write_history("update", self.profile.url, self.profile.account_id, sis_import)
-
-    def _poll_finished(self, sis_import: Any) -> None:
-        self._job = None
-        self.sis_import = sis_import
-        self._write_history("update", self.profile.url, self.profile.account_id, sis_import)
-        self.progress.set_import(sis_import)
-        self.results.show_import(sis_import)
+    def _import_finished(self, sis_import: Any) -> None:
         self._update_actions()
         title = f"Import {sis_import.id}: {sis_import.workflow_state.label}"
         counts = f"{sis_import.error_count:,} errors, {sis_import.warning_count:,} warnings."
@@ -675,71 +577,20 @@ class MainWindow(QMainWindow):
         self.history_view.refresh_clicked()
         self.import_finished.emit(sis_import)
 
-    def _poll_failed(self, sentence: str) -> None:
-        self._job = None
-        self.progress.lost_contact(sentence)
-        self.statusBar().showMessage(f"Lost contact with Canvas: {sentence}")
-        self._update_actions()
-        self.upload_ended.emit(sentence)
-
-    def _poll_cancelled(self) -> None:
-        self._job = None
-        sentence = (f"Stopped following import {self.sis_import.id}; Canvas carries on with it "
-                    "(see History).")
-        self.progress.finish(sentence)
-        self._update_actions()
-        self.upload_ended.emit(sentence)
-
-    def follow_again_clicked(self) -> None:
-        if self.sis_import is not None and self._job is None and self.client_factory is not None:
-            self.progress.resumed()
-            self._follow(self.sis_import.id)
-
-    def stop_following_clicked(self) -> None:
-        if isinstance(self._job, tasks.PollTask):
-            self._job.cancel()
-
-    def cancel_clicked(self) -> None:
-        if self._job is not None and not isinstance(self._job, tasks.PollTask):
-            self._job.cancel()
-
     def abort_requested(self) -> None:
-        if self.sis_import is None:
-            return
-        from PySide6.QtWidgets import QMessageBox
-        box = QMessageBox(QMessageBox.Question, "Abort import?",
-                          f"Ask Canvas to abort import {self.sis_import.id}? Rows already "
-                          "imported stay imported.", QMessageBox.Yes | QMessageBox.No, self)
-        box.setObjectName("abortQuestion")
-        box.setDefaultButton(QMessageBox.No)
-        box.button(QMessageBox.Yes).setText("&Abort import")
-        box.button(QMessageBox.No).setText("&Keep it running")
-        box.finished.connect(lambda r: self._abort(self.sis_import.id) if r == QMessageBox.Yes else None)
-        self._dialog = box
-        box.open()
-
-    def _abort(self, import_id: int) -> None:
-        task = tasks.CallTask(tasks.call_client, self.client_factory, "abort", import_id)
-        task.finished.connect(lambda si: self._aborted(si))
-        task.failed.connect(lambda s: self.statusBar().showMessage(f"Canvas did not abort it: {s}"))
-        self.progress.abort_button.setEnabled(False)
-        task.finished.connect(lambda _: self.progress.abort_button.setEnabled(True))
-        task.failed.connect(lambda _: self.progress.abort_button.setEnabled(True))
-        tasks.start(task, self)
-
-    def _aborted(self, sis_import: Any) -> None:
-        self.statusBar().showMessage(f"Canvas says import {sis_import.id} is "
-                                     f"{sis_import.workflow_state.label.lower()}.")
-        if self._job is None and sis_import.is_terminal:  # not followed right now
-            self._poll_finished(sis_import)
-
-    def _write_history(self, method: str, *args: Any, **kwargs: Any) -> None:
-        def write() -> None:
-            from sis_desktop.core.history import History
-            getattr(History(), method)(*args, **kwargs)
-        task = tasks.CallTask(write)
-        task.failed.connect(lambda s: self.statusBar().showMessage(f"History not updated: {s}"))
-        self._history.start(task, self)
+        def confirm(text: str, on_yes) -> None:
+            from PySide6.QtWidgets import QMessageBox
+            box = QMessageBox(QMessageBox.Question, "Abort import?", text,
+                              QMessageBox.Yes | QMessageBox.No, self)
+            box.setObjectName("abortQuestion")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setDefaultButton(QMessageBox.No)
+            box.button(QMessageBox.Yes).setText("&Abort import")
+            box.button(QMessageBox.No).setText("&Keep it running")
+            box.finished.connect(lambda r: on_yes() if r == QMessageBox.Yes else None)
+            self._dialog = box
+            box.open()
+        self.imports.abort_requested(confirm)
 
     # ---- notifications, about, lifecycle -----------------------------------------------
     def _notify(self, title: str, message: str) -> None:
@@ -804,11 +655,11 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._warm_up)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
-        """Cancel this window's tasks (imports go on in Canvas) and let the history writes
-        reach the database. Every task is owned by this window or a widget in it, so none
+        """Cancel this window's tasks and every poller (imports go on in Canvas). Every task is owned by this window or a widget in it, so none
         can reach a deleted widget: nothing else needs waiting for."""
         tasks.runner().cancel_owned(self)
-        self._history.wait(5000)
+        from .followers import followers
+        followers().stop_all()
         if self._tray is not None:
             self._tray.hide()
         super().closeEvent(event)

@@ -1,7 +1,7 @@
 """Progress of one import: bytes sent (speed, time left), then Canvas's own state and progress.
 
-The panel only displays what it is told; the main window feeds it from UploadTask and
-PollTask signals. Buttons: Cancel (during the upload), Abort import and Stop following
+The panel only displays what it is told; the ImportController feeds it from its upload
+task and the Followers. Buttons: Cancel (during the upload), Abort import and Stop following
 (while Canvas works), Follow again (after polling lost contact).
 """
 from __future__ import annotations

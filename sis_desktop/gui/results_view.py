@@ -211,7 +211,11 @@ class ResultsView(QWidget):
         self.hide()
 
     # ---- showing ---------------------------------------------------------------------
-    def show_import(self, sis_import) -> None:
+    def show_import(self, sis_import, client_factory: tasks.ClientFactory | None = None) -> None:
+        """Show a terminal import; `client_factory` makes clients of the Canvas it belongs to
+        (its error rows are read from there; None keeps the factory set before)."""
+        if client_factory is not None:
+            self.client_factory = client_factory
         if self._fetch is not None:
             self._fetch.cancel()
             self._fetch = None

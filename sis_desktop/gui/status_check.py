@@ -1,6 +1,9 @@
 """StatusCheckPanel: type an import id and see its status; follow it; abort or restore it.
 
-Network calls run as tasks (`sis_desktop.gui.tasks`); the panel only shows what they
+The panel works on one Canvas account, its `Target` (set by the History view); every action
+takes the target it had when the user clicked, so a later profile change cannot redirect it.
+Network calls run as tasks (`sis_desktop.gui.tasks`); following goes through the shared
+`Followers` (one poller per import, whoever else shows it); the panel only shows what they
 report. Every action that changes something on Canvas asks first, in a QMessageBox that
 says what it does. Signals: `importFetched(object)` carries each SisImport seen (the main
 window shows it in the results view), `importSelected(int)` the id checked or followed.
@@ -16,7 +19,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHB
 
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.history import History
+from sis_desktop.core.import_flow import HistoryRecorder, Target, check_import
 from . import tasks
+from .followers import Key, followers
 
 ClientFactory = tasks.ClientFactory
 
@@ -66,55 +71,40 @@ def status_summary(sis: SisImport) -> str:
     return "\n".join(lines)
 
 
-def call_and_record(client_factory: ClientFactory, history: History | None, method: str,
+def call_and_record(target: Target, history: History | None, method: str,
                     import_id: int) -> SisImport:
-    """`client.<method>(import_id)` (get_import or abort) on a fresh client; the SisImport
-    it returns is stored in the history when the import is there."""
-    with tasks.own_client(client_factory) as client:
-        sis = getattr(client, method)(import_id)
-        if history is not None:
-            history.update(client.base_url, client.account_id, sis)
-    return sis
+    """Worker: look at (`get_import`) or abort (`abort`) an import on `target`'s Canvas;
+    what Canvas answers is stored in the history (best-effort) when the import is there."""
+    from sis_desktop.core.import_flow import abort_import
+    recorder = HistoryRecorder(history=history) if history is not None else None
+    if method == "abort":
+        return abort_import(target, import_id, recorder)
+    return check_import(target, import_id, recorder)
 
 
-class FollowTask(tasks.Task):
-    """Poll one import until it ends, storing each state seen in the history (if the
-    import is there); `progress` carries each SisImport."""
-
-    def __init__(self, client_factory: ClientFactory, history: History | None, import_id: int):
-        super().__init__()
-        self.client_factory, self.history, self.import_id = client_factory, history, import_id
-
-    def seen(self, client: Any, sis: SisImport) -> None:
-        if self.history is not None:
-            self.history.update(client.base_url, client.account_id, sis)
-        self.report(sis)
-
-    def run(self) -> SisImport:
-        with tasks.own_client(self.client_factory) as client:
-            final = client.poll(self.import_id, on_update=lambda s: self.seen(client, s),
-                                cancelled=self.cancel_flag)
-            self.seen(client, final)
-        return final
-
-
-class RestoreTask(FollowTask):
+class RestoreTask(tasks.Task):
     """Ask Canvas to restore states, then follow the import until restored or
     partially_restored (the state may still read as the old one for a moment)."""
 
-    def __init__(self, client_factory: ClientFactory, history: History | None, import_id: int,
+    def __init__(self, target: Target, history: History | None, import_id: int,
                  **filters: bool):
-        super().__init__(client_factory, history, import_id)
+        super().__init__()
+        self.target, self.history, self.import_id = target, history, import_id
         self.filters = filters
 
+    def seen(self, recorder: HistoryRecorder | None, sis: SisImport) -> None:
+        if recorder is not None:
+            recorder.update(self.target, sis)
+        self.report(sis)
+
     def run(self) -> SisImport:
-        with tasks.own_client(self.client_factory) as client:
+        recorder = HistoryRecorder(history=self.history) if self.history is not None else None
+        with tasks.own_client(self.target.client) as client:
             client.restore_states(self.import_id, **self.filters)
             final = None
             for _ in range(RESTORE_WAIT_TRIES):
-                final = client.poll(self.import_id, on_update=lambda s: self.seen(client, s),
+                final = client.poll(self.import_id, on_update=lambda s: self.seen(recorder, s),
                                     cancelled=self.cancel_flag)
-                self.seen(client, final)
                 if final.workflow_state in (WorkflowState.RESTORED,
                                             WorkflowState.PARTIALLY_RESTORED):
                     break
@@ -133,8 +123,10 @@ class StatusCheckPanel(QGroupBox):
         super().__init__("Check an import", parent)
         self.setObjectName("statusCheckPanel")
         self.history = history  # may be set later (the view opens it on a worker)
-        self._client_factory: ClientFactory | None = None
-        self._follow: tasks.Task | None = None
+        self._target: Target | None = None
+        self._follow: tasks.Task | None = None   # a restore being followed
+        self._following: Key | None = None       # the import followed through Followers
+        self.poll_options: dict = {}
         self._busy: set[tasks.Task] = set()
         self._confirm_box: QMessageBox | None = None  # the question open now
 
@@ -200,6 +192,9 @@ class StatusCheckPanel(QGroupBox):
         self.abort_button.clicked.connect(self.abort_clicked)
         self.abort_all_button.clicked.connect(self.abort_all_clicked)
         self.restore_button.clicked.connect(self.restore_clicked)
+        hub = followers()
+        hub.updated.connect(self._hub_update)
+        hub.ended.connect(self._hub_ended)
         self._update_buttons()
 
     def _button(self, name: str, text: str, tip: str) -> QPushButton:
@@ -210,11 +205,19 @@ class StatusCheckPanel(QGroupBox):
         return button
 
     # ---- public API ------------------------------------------------------------------
-    def set_client_factory(self, factory: ClientFactory | None) -> None:
-        """Where network calls go (a callable making a CanvasClient), or None: no profile."""
+    def set_target(self, target: Target | None) -> None:
+        """The Canvas account the panel works on (None: no profile). What the panel showed
+        about another account is cleared."""
         self.stop_clicked()
-        self._client_factory = factory
+        if target != self._target:
+            self.progress_bar.setValue(0)
+            self.detail.setText("Type or paste an import id, or pick one from the list.")
+        self._target = target if target is not None and target.client_factory else None
         self._update_buttons()
+
+    @property
+    def _client_factory(self) -> ClientFactory | None:
+        return self._target.client_factory if self._target is not None else None
 
     def import_id(self) -> int | None:
         """The id typed or pasted (spaces and a leading '#' are ignored), or None."""
@@ -240,7 +243,7 @@ class StatusCheckPanel(QGroupBox):
         self.detail.setText(status_summary(sis))
 
     def following(self) -> bool:
-        return self._follow is not None
+        return self._follow is not None or self._following is not None
 
     # ---- user actions ----------------------------------------------------------------
     def check_clicked(self) -> None:
@@ -248,7 +251,7 @@ class StatusCheckPanel(QGroupBox):
         if import_id is None:
             return
         self.importSelected.emit(import_id)
-        self._run(tasks.CallTask(call_and_record, self._client_factory, self.history,
+        self._run(tasks.CallTask(call_and_record, self._target, self.history,
                                  "get_import", import_id),
                   f"Checking import {import_id}…")
 
@@ -258,26 +261,46 @@ class StatusCheckPanel(QGroupBox):
             return
         self.stop_clicked()
         self.importSelected.emit(import_id)
-        self._start_follow(FollowTask(self._client_factory, self.history, import_id),
-                           f"Following import {import_id}…")
+        self.detail.setText(f"Following import {import_id}…")
+        self._following = followers().follow(self._target, import_id, self, **self.poll_options)
+        self._update_buttons()
 
     def stop_clicked(self) -> None:
         if self._follow is not None:
             self._follow.cancel()
             self._follow = None
+        if self._following is not None:
+            key, self._following = self._following, None
+            followers().release(key, self)
+            self.detail.setText(self.detail.text()
+                                + "\nStopped following; the import goes on in Canvas.")
+        self._update_buttons()
+
+    def _hub_update(self, key: Key, sis: SisImport) -> None:
+        if key == self._following:
+            self._sis_seen(sis)
+
+    def _hub_ended(self, key: Key, kind: str, value: object) -> None:
+        if key != self._following:
+            return
+        self._following = None
+        if kind == "finished":
+            self._sis_seen(value)
+        elif kind == "failed":
+            self.detail.setText(str(value))
         self._update_buttons()
 
     def abort_clicked(self) -> None:
         import_id = self._wanted_id()
         if import_id is None:
             return
-        factory = self._client_factory
+        target = self._target
         self.confirm(
             "Abort import",
             f"Abort import {import_id}? Canvas stops it; rows already imported stay. "
             "A running import notices only at its next progress step, and imports "
             "waiting behind it start about 10 minutes later.", "Abort import",
-            lambda: self._run(tasks.CallTask(call_and_record, factory, self.history, "abort",
+            lambda: self._run(tasks.CallTask(call_and_record, target, self.history, "abort",
                                              import_id),
                               f"Aborting import {import_id}…"))
 
@@ -305,11 +328,11 @@ class StatusCheckPanel(QGroupBox):
         filters = {"batch_mode": self.restore_batch.isChecked(),
                    "undelete_only": scope == "undelete_only",
                    "unconclude_only": scope == "unconclude_only"}
-        factory = self._client_factory
+        target = self._target
 
         def restore() -> None:
             self.stop_clicked()
-            self._start_follow(RestoreTask(factory, self.history, import_id, **filters),
+            self._start_follow(RestoreTask(target, self.history, import_id, **filters),
                                f"Asking Canvas to restore the states of import {import_id}…")
         self.confirm("Restore states", restore_description(import_id, **filters)
                      + " Restore now?", "Restore states", restore)
@@ -347,7 +370,7 @@ class StatusCheckPanel(QGroupBox):
         tasks.start(task, self)
         self._update_buttons()
 
-    def _start_follow(self, task: FollowTask, busy_text: str) -> None:
+    def _start_follow(self, task: RestoreTask, busy_text: str) -> None:
         self._follow = task
         task.progress.connect(self._sis_seen)
         task.cancelled.connect(lambda: self.detail.setText(
@@ -372,4 +395,4 @@ class StatusCheckPanel(QGroupBox):
                        self.restore_button):
             button.setEnabled(has_id)
         self.abort_all_button.setEnabled(connected)
-        self.stop_button.setEnabled(self._follow is not None)
+        self.stop_button.setEnabled(self.following())

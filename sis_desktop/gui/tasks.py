@@ -31,7 +31,6 @@ import itertools
 import logging
 import sys
 import threading
-import time
 import warnings
 from typing import Any, Callable, Iterator, Sequence
 
@@ -39,7 +38,8 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-MAX_THREADS = 8  # uploads and polls are long-lived; keep room for quick calls beside them
+MAX_THREADS = 8  # short tasks: connect, terms, validation, keyring, history, one upload
+MAX_POLLERS = 32  # one thread per import followed (pollers never queue behind short tasks)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -283,14 +283,25 @@ class TaskRunner(QObject):
 
 
 _runner: TaskRunner | None = None
+_poll_runner: TaskRunner | None = None
 
 
 def runner() -> TaskRunner:
-    """The app's shared runner (created on first use, on the GUI thread)."""
+    """The app's shared runner for short tasks (created on first use, on the GUI thread)."""
     global _runner
     if _runner is None:
         _runner = TaskRunner()
     return _runner
+
+
+def poll_runner() -> TaskRunner:
+    """The runner of long pollers (hour-long follows of imports), on a pool of its own so
+    that connecting, loading terms and validation never wait behind them. Only
+    `followers.Followers` starts tasks here: one per import followed."""
+    global _poll_runner
+    if _poll_runner is None:
+        _poll_runner = TaskRunner(max_threads=MAX_POLLERS)
+    return _poll_runner
 
 
 def start(task: Task, owner: QObject | None = None) -> Task:
@@ -354,55 +365,3 @@ class ValidateTask(Task):
         from sis_desktop.core.sis_csv import validate_paths
         return validate_paths(self.paths, cancelled=self.cancel_flag,
                               on_progress=lambda *args: self.report(args))
-
-
-class UploadTask(Task):
-    """Send the files to Canvas; `progress` carries `(sent_bytes, total_bytes)`, result is the
-    created `SisImport`. A result that arrives after cancel is still delivered, and so is
-    the import Canvas's list shows after an ambiguous upload (`ambiguous` says so)."""
-
-    keep_result_after_cancel = True
-    REPORT_INTERVAL = 0.05  # seconds: the GUI needs no more than 20 updates a second
-
-    def __init__(self, client_factory: ClientFactory, paths: Sequence[str], options: Any,
-                 raw: bool = False):
-        super().__init__()
-        self.client_factory, self.paths = client_factory, [str(p) for p in paths]
-        self.options, self.raw = options, raw
-        self.ambiguous: str | None = None
-        self._last_report = float("-inf")
-
-    def _bytes_sent(self, sent: int, total: int) -> None:
-        """Called per block on the worker; passes on at most one update per interval, and
-        always the first and the last."""
-        now = time.monotonic()
-        if sent in (0, total) or now - self._last_report >= self.REPORT_INTERVAL:
-            self._last_report = now
-            self.report((sent, total))
-
-    def run(self) -> Any:
-        from sis_desktop.core.canvas.errors import AmbiguousUpload
-        try:
-            with own_client(self.client_factory) as client:
-                return client.create_import(
-                    self.paths, self.options, raw=self.raw, cancelled=self.cancel_flag,
-                    on_progress=self._bytes_sent)
-        except AmbiguousUpload as exc:
-            if exc.found is None:
-                raise
-            self.ambiguous = str(exc)
-            return exc.found
-
-
-class PollTask(Task):
-    """Follow one import to a terminal state; `progress` carries each `SisImport` seen.
-    `poll_kw` goes to `client.poll` (e.g. `intervals`, `max_failures`)."""
-
-    def __init__(self, client_factory: ClientFactory, import_id: int, **poll_kw: Any):
-        super().__init__()
-        self.client_factory, self.import_id, self.poll_kw = client_factory, import_id, poll_kw
-
-    def run(self) -> Any:
-        with own_client(self.client_factory) as client:
-            return client.poll(self.import_id, on_update=self.report,
-                               cancelled=self.cancel_flag, **self.poll_kw)

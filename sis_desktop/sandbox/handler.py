@@ -100,6 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         if parts.path.startswith("/__sandbox/"):
             self._send(self._control(sandbox, parts.path, body))
             return
+        sandbox.seen_request(self.command, parts.path)
         fault = sandbox.faults.take(self.command, parts.path)
         if fault is not None:
             if fault.kind == "drop":

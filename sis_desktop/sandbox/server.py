@@ -2,6 +2,7 @@
 and `sis-desktop-cli sandbox`. Never listens on any other address."""
 from __future__ import annotations
 
+import collections
 import itertools
 import shutil
 import tempfile
@@ -44,6 +45,7 @@ class Sandbox:
         self.files: dict[int, StoredFile] = {}
         self.progresses: dict[int, ProgressRecord] = {}
         self.faults = FaultBook()
+        self.requests_seen: collections.Counter[tuple[str, str]] = collections.Counter()
         self._counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
         self._report_numbers = itertools.count(4001)
         self._hold: str | None = None
@@ -109,7 +111,13 @@ class Sandbox:
         from sis_desktop.core.canvas.client import CanvasClient
         return CanvasClient(self.url, self.token, self.account_id)
 
+    def target(self, profile_name: str | None = "Sandbox"):
+        """The sandbox as an import `Target` (its address, account and a client factory)."""
+        from sis_desktop.core.import_flow import Target
+        return Target(self.url, self.account_id, None, profile_name, self.client)
+
     # ----- test controls
+
     def hold(self, state: str = "created") -> None:
         """Pause processing: new imports stay `created`, or (state="importing" /
         "cleanup_batch") the running import pauses when it reaches that state."""
@@ -126,6 +134,19 @@ class Sandbox:
     def held_at(self, state: str) -> bool:
         with self.lock:
             return self._hold == state
+
+    def seen_request(self, method: str, path: str) -> None:
+        """Count one API request (tests count the polls a client sends)."""
+        with self.lock:
+            self.requests_seen[(method.upper(), path)] += 1
+
+    def request_count(self, method: str, path_regex: str) -> int:
+        """How many `method` requests had a path matching `path_regex` (searched)."""
+        import re
+        pattern = re.compile(path_regex)
+        with self.lock:
+            return sum(n for (m, p), n in self.requests_seen.items()
+                       if m == method.upper() and pattern.search(p))
 
     def inject_fault(self, kind: str, *, method: str | None = None, path: str | None = None,
                      count: int = 1, delay: float | None = None) -> Fault:

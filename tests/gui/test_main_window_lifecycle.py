@@ -85,7 +85,7 @@ def test_close_cancels_only_this_windows_tasks(window, qtbot):
 
 def test_closed_status_panel_gets_no_late_signal(qtbot, sandbox):
     panel = StatusCheckPanel()  # not given to qtbot: this test deletes it
-    panel.set_client_factory(sandbox.client)
+    panel.set_target(sandbox.target())
     sis = sandbox.client().create_import([str(SAMPLES / "users.csv")])
     sandbox.inject_fault("slow", path=rf"sis_imports/{sis.id}", delay=0.5)
     panel.set_import_id(sis.id)

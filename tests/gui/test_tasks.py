@@ -146,7 +146,8 @@ def test_an_ended_task_is_not_kept_alive_by_its_owner(qtbot, runner):
 
 def test_upload_progress_is_thinned_for_the_gui_thread(qtbot):
     """A fast upload reports thousands of blocks; the GUI gets a few updates and the last."""
-    task = tasks.UploadTask(lambda: None, [], None)
+    from sis_desktop.gui.import_controller import UploadTask
+    task = UploadTask(None)
     seen = []
     task.progress.connect(seen.append)
     total = 5000 * 1024
