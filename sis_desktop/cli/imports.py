@@ -18,6 +18,7 @@ from sis_desktop.core.import_flow import (FAILED_STATES, HistoryRecorder, Import
                                           PrepareError, Target, abort_import, check_files,
                                           check_import, follow_import)
 from sis_desktop.core.storage import atomic_writer
+from sis_desktop.core.times import local_text, to_utc
 
 STATES = [s.value for s in WorkflowState if s is not WorkflowState.UNKNOWN]
 MAX_FINDINGS_SHOWN = 50  # before an upload; `validate` shows every one
@@ -61,8 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list recent imports, newest first")
     p.add_argument("--state", action="append", choices=STATES, metavar="S",
                    help=f"only this state (repeatable): {', '.join(STATES)}")
-    p.add_argument("--since", metavar="ISO", help="created after this time, e.g. 2025-01-31T08:00:00Z")
-    p.add_argument("--before", metavar="ISO", help="created before this time")
+    p.add_argument("--since", metavar="ISO", help="created after this time, e.g. 2025-01-31T08:00:00Z "
+                   "(without a zone: local time)")
+    p.add_argument("--before", metavar="ISO", help="created before this time (same form)")
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N imports (default 20)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=list_command)
@@ -232,10 +234,10 @@ def list_command(args: argparse.Namespace) -> int:
     if not imports:
         print("No imports match.")
         return EXIT_OK
-    print(f"{'ID':>8}  {'STATE':<24}  {'PROG':>4}  {'CREATED (UTC)':<20}  {'ERR':>5}  {'WARN':>5}")
+    print(f"{'ID':>8}  {'STATE':<24}  {'PROG':>4}  {'CREATED (local time)':<24}  {'ERR':>5}  {'WARN':>5}")
     for i in imports:
-        created = i.created_at.strftime("%Y-%m-%d %H:%M:%S") if i.created_at else "-"
-        print(f"{i.id:>8}  {i.workflow_state.value:<24}  {i.progress:>3}%  {created:<20}  "
+        created = local_text(i.created_at, seconds=True) or "-"
+        print(f"{i.id:>8}  {i.workflow_state.value:<24}  {i.progress:>3}%  {created:<24}  "
               f"{i.error_count:>5}  {i.warning_count:>5}")
     return EXIT_OK
 
@@ -355,11 +357,15 @@ def _write_errors(rows, stream) -> int:
 
 
 def _iso_arg(value: str | None, flag: str) -> str | None:
+    """An ISO date and time from the command line, sent to Canvas in UTC. One written
+    without a zone means this computer's local time (said in the help)."""
     if value is None:
         return None
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"{flag} needs a date and time like 2025-01-31T08:00:00Z, "
                          f"not '{value}'.") from None
-    return value
+    if when.tzinfo is None:
+        when = when.astimezone()  # explicitly: local time
+    return to_utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")

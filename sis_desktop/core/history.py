@@ -26,6 +26,7 @@ from sis_desktop.core.canvas.errors import CanvasError, Cancelled, InsecureURL
 from sis_desktop.core.canvas.models import SisImport, WorkflowState, parse_time
 from sis_desktop.core.canvas.urls import normalize_base_url
 from sis_desktop.core.storage import set_aside
+from sis_desktop.core.times import to_utc
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,7 @@ def _stamp(value: datetime | None) -> str | None:
     """One sortable text form for every time stored: UTC, seconds, `+00:00`."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return to_utc(value).isoformat(timespec="seconds")
 
 
 def url_key(url: str) -> str:

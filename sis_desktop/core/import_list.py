@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from sis_desktop.core.canvas.errors import Cancelled
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.history import History, HistoryEntry
+from sis_desktop.core.times import to_utc
 
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -119,4 +120,4 @@ def _matches(entry: HistoryEntry, states: list[str] | None, since: datetime | No
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
+    return to_utc(value) if value is not None else None

@@ -23,6 +23,10 @@ _PROBE_USER = "sis-desktop-availability-check"
 # Tokens the user chose to keep in memory; shared by every TokenStore of this process.
 _session_tokens: dict[str, str] = {}
 _session_lock = threading.Lock()
+# Every call into the keyring backend goes through this lock: backends (D-Bus connections
+# of the Secret Service among them) are not documented thread-safe, and the GUI reads
+# tokens from several worker threads.
+_keyring_lock = threading.RLock()
 
 # Modules whose backends keep secrets in files we cannot call secure.
 _INSECURE_MODULES = ("keyrings.alt", "keyrings.cryptfile", "keyring.backends.null",
@@ -75,7 +79,8 @@ class TokenStore:
             self._reason = _why_insecure(active if chained is None else None)
             return None
         try:
-            chosen.get_password(SERVICE, _PROBE_USER)
+            with _keyring_lock:
+                chosen.get_password(SERVICE, _PROBE_USER)
         except keyring.errors.KeyringLocked:
             self._reason, self._reachable = "the keyring is locked and could not be unlocked", True
             return None
@@ -112,7 +117,8 @@ class TokenStore:
         if backend is None:
             return None
         try:
-            return backend.get_password(SERVICE, profile_id) or None
+            with _keyring_lock:
+                return backend.get_password(SERVICE, profile_id) or None
         except Exception as exc:
             raise KeyringUnavailable(f"The token could not be read from {self._name} "
                                      f"({_short(exc)}).") from None
@@ -127,7 +133,8 @@ class TokenStore:
         if backend is None:
             raise KeyringUnavailable(self.describe())
         try:
-            backend.set_password(SERVICE, profile_id, token)
+            with _keyring_lock:
+                backend.set_password(SERVICE, profile_id, token)
         except Exception as exc:
             reason = _short(exc).replace(token, "…")  # never echo the token back
             raise KeyringUnavailable(f"The token could not be stored in {self._name} "
@@ -152,7 +159,8 @@ class TokenStore:
             return False
         import keyring.errors
         try:
-            backend.delete_password(SERVICE, profile_id)
+            with _keyring_lock:
+                backend.delete_password(SERVICE, profile_id)
         except keyring.errors.PasswordDeleteError:
             return False
         except Exception as exc:
@@ -171,7 +179,8 @@ class TokenStore:
             # a keyring that exists but cannot be opened may well hold the token
             return f"not readable now ({self._reason})" if self._reachable else NO_TOKEN
         try:
-            found = backend.get_password(SERVICE, profile_id)
+            with _keyring_lock:
+                found = backend.get_password(SERVICE, profile_id)
         except Exception as exc:
             return f"not readable now ({_short(exc)})"
         return f"stored in {self._name}" if found else NO_TOKEN

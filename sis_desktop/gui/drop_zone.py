@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -27,8 +28,8 @@ def human_size(size: float) -> str:
     return f"{size:.1f} GB"  # pragma: no cover
 
 
-def refusal(path: Path, chosen: list[Path]) -> str | None:
-    """Why `path` cannot join `chosen`, as one sentence; None when it can."""
+def disk_refusal(path: Path) -> str | None:
+    """Why `path` cannot be sent, judging the file itself (touches the disk: worker only)."""
     name = path.name or str(path)
     if path.is_dir():
         return f"{name} is a folder; drop the .csv or .zip files inside it instead."
@@ -38,7 +39,13 @@ def refusal(path: Path, chosen: list[Path]) -> str | None:
         return f"{name} is not a .csv or .zip file; SIS imports take only those."
     if not os.access(path, os.R_OK):
         return f"{name} cannot be read; check its permissions."
-    if any(p.resolve() == path.resolve() for p in chosen):
+    return None
+
+
+def list_refusal(path: Path, chosen: list[Path]) -> str | None:
+    """Why the (resolved) `path` cannot join the (resolved) `chosen` files; no disk access."""
+    name = path.name or str(path)
+    if any(p == path for p in chosen):
         return f"{name} is already in the list."
     if any(p.name.lower() == name.lower() for p in chosen):
         return f"Another file called {name} is already in the list; rename one of them."
@@ -50,10 +57,27 @@ def refusal(path: Path, chosen: list[Path]) -> str | None:
     return None
 
 
+def check_paths(raw_paths: list[str]) -> list[tuple[Path, int | None, str | None]]:
+    """Worker: (resolved path, size, refusal) per path given, from the disk."""
+    out: list[tuple[Path, int | None, str | None]] = []
+    for raw in raw_paths:
+        path = Path(raw).expanduser()
+        try:
+            reason = disk_refusal(path)
+            resolved = path.resolve() if reason is None else path
+            size = resolved.stat().st_size if reason is None else None
+        except OSError as exc:
+            reason = f"{path.name or path} cannot be read ({exc.strerror or exc})."
+            resolved, size = path, None
+        out.append((resolved, size, reason))
+    return out
+
+
 class DropZone(QWidget):
     """Chosen SIS files with sizes; emits `files_changed(list[str])` whenever they change."""
 
     files_changed = Signal(list)
+    paths_checked = Signal(list)  # the refusal sentences of each add_paths (after its check)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,6 +85,9 @@ class DropZone(QWidget):
         self.setAcceptDrops(True)
         self.setAccessibleName("Files to upload")
         self._paths: list[Path] = []
+        self._sizes: dict[Path, int] = {}  # read on the worker that checked each file
+        self._extra_refusals: list[str] = []
+        self._chooser: Any = None
 
         self.stack = QStackedWidget(self)
         self.empty_label = QLabel(
@@ -122,25 +149,38 @@ class DropZone(QWidget):
         return [str(p) for p in self._paths]
 
     def total_size(self) -> int:
-        return sum(_size(p) for p in self._paths)
+        return sum(self._sizes.get(p, 0) for p in self._paths)
 
-    def add_paths(self, paths: list[str]) -> list[str]:
-        """Add what is acceptable; show and return the refusal sentences for the rest."""
+    def add_paths(self, paths: list[str]) -> Any:
+        """Check the paths on a worker (the disk may be slow, a network share), then add
+        what is acceptable and show the refusal sentences for the rest (`paths_checked`).
+        Returns the task."""
+        from . import tasks
+        task = tasks.CallTask(check_paths, [str(p) for p in paths])
+        task.finished.connect(self._paths_checked)
+        task.failed.connect(lambda sentence: self._finish_check([sentence]))
+        return tasks.start(task, self)
+
+    def _paths_checked(self, checked: list[tuple[Path, int | None, str | None]]) -> None:
         refusals: list[str] = []
         added = False
-        for raw in paths:
-            path = Path(raw).expanduser()
-            reason = refusal(path, self._paths)
+        for path, size, reason in checked:
+            reason = reason or list_refusal(path, self._paths)
             if reason:
                 refusals.append(reason)
             else:
-                self._paths.append(path.resolve())
+                self._paths.append(path)
+                self._sizes[path] = size or 0
                 added = True
-        self._show_message(refusals)
         if added:
             self._refresh()
             self.files_changed.emit(self.paths())
-        return refusals
+        self._finish_check(refusals)
+
+    def _finish_check(self, refusals: list[str]) -> None:
+        self._show_message(refusals + self._extra_refusals)
+        self._extra_refusals = []
+        self.paths_checked.emit(refusals)
 
     def clear(self) -> None:
         self._show_message([])
@@ -160,11 +200,16 @@ class DropZone(QWidget):
         self.files_changed.emit(self.paths())
 
     def choose_requested(self) -> None:
+        """The file chooser, window-modal but without a nested event loop (`open()`)."""
         from PySide6.QtWidgets import QFileDialog
-        names, _ = QFileDialog.getOpenFileNames(
-            self, "Choose SIS files", "", "SIS files (*.csv *.zip);;All files (*)")
-        if names:
-            self.add_paths(names)
+        dialog = QFileDialog(self, "Choose SIS files", "",
+                             "SIS files (*.csv *.zip);;All files (*)")
+        dialog.setObjectName("chooseFilesDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.filesSelected.connect(lambda names: names and self.add_paths(list(names)))
+        self._chooser = dialog
+        dialog.open()
 
     # ---- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -185,9 +230,9 @@ class DropZone(QWidget):
             event.ignore()
             return
         event.acceptProposedAction()
-        refusals = self.add_paths(local)
         if len(local) < len(urls):
-            self._show_message(refusals + ["Links that are not local files were left out."])
+            self._extra_refusals = ["Links that are not local files were left out."]
+        self.add_paths(local)
 
     # ---- display --------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -195,7 +240,7 @@ class DropZone(QWidget):
         for path in self._paths:
             is_zip = path.suffix.lower() == ".zip"
             item = QListWidgetItem(icons.zip_icon() if is_zip else icons.csv_icon(),
-                                   f"{path.name}    {human_size(_size(path))}")
+                                   f"{path.name}    {human_size(self._sizes.get(path, 0))}")
             item.setToolTip(str(path))
             self.list.addItem(item)
         self.stack.setCurrentWidget(self.list if self._paths else self.empty_label)
@@ -220,10 +265,3 @@ class DropZone(QWidget):
             self.remove_selected_clicked()
         else:
             super().keyPressEvent(event)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

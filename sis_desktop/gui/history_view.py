@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QProgressBar, Q
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from sis_desktop.core.canvas.models import SisImport
+from sis_desktop.core.times import local_text
 from sis_desktop.core.history import History, HistoryEntry, check_unfinished, url_key
 from sis_desktop.core.import_flow import Target
 from sis_desktop.core.import_list import ImportRow, load_import_list, merge_imports
@@ -336,8 +337,7 @@ class HistoryView(QWidget):
 
     def _fill(self, item: QTreeWidgetItem, row: ImportRow) -> None:
         item.setText(COL_ID, str(row.import_id))
-        item.setText(COL_SENT, row.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-                     if row.created_at else "")
+        item.setText(COL_SENT, local_text(row.created_at))
         item.setText(COL_STATE, row.workflow_state.label)
         item.setToolTip(COL_STATE, row.workflow_state.label)
         item.setText(COL_MESSAGES, f"{row.error_count} / {row.warning_count}"

@@ -448,8 +448,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{sis_desktop.APP_NAME} — {name}")
 
     # ---- files and pre-flight ---------------------------------------------------------
-    def load_files(self, paths: list[str]) -> list[str]:
-        """Add files as if dropped; returns the refusal sentences."""
+    def load_files(self, paths: list[str]) -> Any:
+        """Add files as if dropped (checked on a worker; `drop_zone.paths_checked` carries
+        the refusal sentences); returns the task."""
         return self.drop_zone.add_paths(paths)
 
     def _files_changed(self, paths: list[str]) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHB
                                QVBoxLayout, QWidget)
 
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
+from sis_desktop.core.times import local_text
 from sis_desktop.core.history import History
 from sis_desktop.core.import_flow import HistoryRecorder, Target, check_import
 from . import tasks
@@ -59,7 +60,7 @@ def status_summary(sis: SisImport) -> str:
     for label, when in (("Created", sis.created_at), ("Started", sis.started_at),
                         ("Ended", sis.ended_at)):
         if when is not None:
-            lines.append(f"{label}: {when.astimezone().strftime('%Y-%m-%d %H:%M:%S')}")
+            lines.append(f"{label}: {local_text(when, seconds=True)}")
     counts = {k: v for k, v in sis.counts.items()
               if v and k not in ("error_count", "warning_count")}
     if counts:

@@ -68,7 +68,8 @@ def _sentence_errors() -> tuple[type, ...]:
     found: list[type] = []
     for module, name in (("sis_desktop.core.profiles", "ProfileError"),
                          ("sis_desktop.core.secrets", "KeyringUnavailable"),
-                         ("sis_desktop.core.history", "HistoryError")):
+                         ("sis_desktop.core.history", "HistoryError"),
+                         ("sis_desktop.core.import_flow", "PrepareError")):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type):
             found.append(cls)

@@ -126,3 +126,40 @@ def test_a_chain_of_backends_uses_its_first_secure_one(use_keyring):
     use_keyring(PlainChain())
     assert not TokenStore().available()
     assert "keeps passwords in files, which is not secure" in TokenStore().describe()
+
+
+def test_keyring_calls_never_overlap_across_threads(use_keyring):
+    """Backends (a D-Bus connection for the Secret Service) are not documented thread-safe:
+    every call goes through one lock, whatever thread the GUI's tasks run on."""
+    import threading
+    from tests.conftest import MemoryKeyring
+
+    class Watching(MemoryKeyring):
+        inside = 0
+        most = 0
+        guard = threading.Lock()
+
+        def get_password(self, service, username):
+            with Watching.guard:
+                Watching.inside += 1
+                Watching.most = max(Watching.most, Watching.inside)
+            try:
+                threading.Event().wait(0.005)  # a slow backend widens any overlap
+                return super().get_password(service, username)
+            finally:
+                with Watching.guard:
+                    Watching.inside -= 1
+
+    use_keyring(Watching())
+    start = threading.Barrier(8)
+
+    def read():
+        start.wait()
+        for _ in range(5):
+            TokenStore().get("profile-1")
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Watching.most == 1

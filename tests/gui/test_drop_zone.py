@@ -71,8 +71,16 @@ def test_empty_state_then_list(zone, files, qtbot):
     assert not zone.findChild(QLabel, "dropMessage").isVisible()
 
 
+def add(zone, qtbot, paths) -> list[str]:
+    """add_paths, waiting for its check on the worker; returns the refusals."""
+    with qtbot.waitSignal(zone.paths_checked, timeout=5000) as checked:
+        zone.add_paths([str(p) for p in paths])
+    return checked.args[0]
+
+
 def test_folder_wrong_type_and_missing_are_refused(zone, files, qtbot):
-    with qtbot.assertNotEmitted(zone.files_changed):
+    with qtbot.assertNotEmitted(zone.files_changed), \
+            qtbot.waitSignal(zone.paths_checked, timeout=5000):
         drop(zone, [files["folder"], files["notes.txt"], files["folder"] / "gone.csv"])
     text = message(zone)
     assert "folder is a folder" in text
@@ -92,19 +100,32 @@ def test_mixed_drop_keeps_the_good_files(zone, files, qtbot):
 def test_zip_goes_alone(zone, files, qtbot):
     with qtbot.waitSignal(zone.files_changed):
         drop(zone, [files["bundle.zip"]])
-    drop(zone, [files["users.csv"]])
+    with qtbot.waitSignal(zone.paths_checked, timeout=5000):
+        drop(zone, [files["users.csv"]])
     assert "sent on its own" in message(zone)
     assert [Path(p).name for p in zone.paths()] == ["bundle.zip"]
     assert "bundled" not in zone.findChild(QLabel, "bundleNote").text()
 
 
 def test_zip_refused_after_csvs_and_duplicates(zone, files, qtbot):
-    zone.add_paths([str(files["users.csv"])])
-    assert zone.add_paths([str(files["users.csv"])]) == ["users.csv is already in the list."]
+    add(zone, qtbot, [files["users.csv"]])
+    assert add(zone, qtbot, [files["users.csv"]]) == ["users.csv is already in the list."]
     other = files["folder"] / "users.csv"
     other.write_text("user_id\n")
-    assert "Another file called users.csv" in zone.add_paths([str(other)])[0]
-    assert "clear the list first" in zone.add_paths([str(files["bundle.zip"])])[0]
+    assert "Another file called users.csv" in add(zone, qtbot, [other])[0]
+    assert "clear the list first" in add(zone, qtbot, [files["bundle.zip"]])[0]
+
+
+def test_dropped_files_are_checked_off_the_gui_thread(zone, files, qtbot, monkeypatch):
+    """A slow disk (a network share) must not freeze the window: stat runs on a worker."""
+    import threading
+    from sis_desktop.gui import drop_zone
+    seen = []
+    real = drop_zone.disk_refusal
+    monkeypatch.setattr(drop_zone, "disk_refusal",
+                        lambda path: seen.append(threading.current_thread()) or real(path))
+    add(zone, qtbot, [files["users.csv"]])
+    assert seen and threading.main_thread() not in seen
 
 
 def test_non_local_urls_are_refused(zone, qtbot):
@@ -115,7 +136,7 @@ def test_non_local_urls_are_refused(zone, qtbot):
 
 
 def test_remove_and_clear(zone, files, qtbot):
-    zone.add_paths([str(files["users.csv"]), str(files["courses.csv"])])
+    add(zone, qtbot, [files["users.csv"], files["courses.csv"]])
     zone.list.item(0).setSelected(True)
     with qtbot.waitSignal(zone.files_changed) as blocker:
         zone.remove_button.click()

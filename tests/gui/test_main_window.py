@@ -134,7 +134,8 @@ def test_drop_runs_preflight_and_shows_report(connected, qtbot):
 
 def test_refused_drop_is_explained(connected, qtbot, tmp_path):
     (tmp_path / "dir").mkdir()
-    with qtbot.assertNotEmitted(connected.preflight_done, wait=50):
+    with qtbot.assertNotEmitted(connected.preflight_done), \
+            qtbot.waitSignal(connected.drop_zone.paths_checked, timeout=5000):
         drop_files(connected, [tmp_path / "dir"])
     assert "is a folder" in connected.findChild(QLabel, "dropMessage").text()
 

@@ -71,15 +71,31 @@ def test_drop_after_body_finds_the_import_and_follows_it(cli, sandbox):
 
 
 @pytest.mark.parametrize("kind, words", [
-    ("500", "HTTP 500"), ("502", "HTTP 502"), ("503", "HTTP 503"),
-    ("throttle", "rate limit"), ("429", "rate limit"), ("not_json", "not JSON"),
-    ("401", "revoked"),
+    ("throttle", "rate limit"), ("429", "rate limit"), ("401", "revoked"),
 ])
 def test_refusals_on_import(cli, sandbox, kind, words):
     sandbox.inject_fault(kind, method="POST", path=CREATE)
     code, out, err = cli("import", str(USERS_CSV))
     assert code == 3
     assert words in _problem(err)
+    assert sandbox.token not in out + err
+    assert _states() == {} and sandbox.imports == {}
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("500", "HTTP 500"), ("502", "HTTP 502"), ("503", "HTTP 503"), ("not_json", "not an import"),
+])
+def test_a_5xx_or_odd_answer_after_the_body_is_looked_up_never_try_again(cli, sandbox, kind,
+                                                                         words):
+    """A proxy's 5xx (or a page that is not JSON) after the whole body went out does not
+    mean Canvas refused: the list is checked and exit 4 says "may exist, do not resend"."""
+    sandbox.inject_fault(kind, method="POST", path=CREATE)
+    code, out, err = cli("import", str(USERS_CSV))
+    assert code == 4
+    problem = _problem(err)
+    assert words in problem and "may or may not exist" in problem
+    assert "Check the import list" in problem and "send it again" not in problem.replace(
+        "before sending it again", "")
     assert sandbox.token not in out + err
     assert _states() == {} and sandbox.imports == {}
 
@@ -98,9 +114,10 @@ def test_401_mid_poll_then_status_wait_resumes(cli, sandbox):
     sandbox.hold()
     sandbox.inject_fault("401", method="GET", path=ONE_IMPORT)
     code, out, err = cli("import", "--wait", str(USERS_CSV))
-    assert code == 3
+    assert code == 4  # created; outcome unknown
     assert "revoked" in _problem(err)
     (import_id,) = sandbox.imports
+    assert f"follow it with 'sis-desktop-cli status {import_id} --wait'" in err
     assert _states() == {import_id: WorkflowState.CREATED}  # recorded before polling
     sandbox.release()
     code, out, err = cli("status", str(import_id), "--wait")

@@ -22,6 +22,7 @@ from .options import ImportOptions
 from .polling import MAX_POLL_FAILURES, PollSchedule
 from .upload import ProgressCallback, extension_of, multipart_body, raw_body, upload_source
 from .tokens import clean_token
+from sis_desktop.core.times import to_utc
 from .urls import is_loopback, normalize_base_url
 
 PER_PAGE = 100
@@ -326,6 +327,4 @@ def _no_import(import_id: int | str) -> str:
 def _iso(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
-    if value.tzinfo is None:
-        value = value.astimezone()
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
