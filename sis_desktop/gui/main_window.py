@@ -436,6 +436,7 @@ class MainWindow(QMainWindow):
         from .profile_dialog import ProfileDialog
         saved = self.profile is not None and self.profile not in self.session_profiles
         dialog = ProfileDialog(self, select=self.profile.id if saved else None)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed once closed
         dialog.finished.connect(lambda _: self.reload_profiles(reconnect=True))
         self._dialog = dialog
         dialog.open()
@@ -632,6 +633,7 @@ class MainWindow(QMainWindow):
     def about_requested(self) -> None:
         from .about_dialog import AboutDialog
         dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog = dialog
         dialog.open()
 

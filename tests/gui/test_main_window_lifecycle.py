@@ -148,3 +148,19 @@ def test_the_window_module_leaves_what_start_up_does_not_need_unloaded():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_dialogs_are_freed_once_closed(window, qtbot):
+    """Manage… and About opened five times leave no dialog alive behind them."""
+    from PySide6.QtWidgets import QDialog
+    from sis_desktop.gui.about_dialog import AboutDialog
+    from sis_desktop.gui.profile_dialog import ProfileDialog
+    for open_it, kind in ((window.manage_profiles_requested, ProfileDialog),
+                          (window.about_requested, AboutDialog)):
+        for _ in range(5):
+            open_it()
+            dialog = window._dialog
+            assert isinstance(dialog, kind) and dialog.isVisible()
+            dialog.reject()
+            qtbot.waitUntil(lambda k=kind: not [d for d in window.findChildren(QDialog)
+                                                 if isinstance(d, k)], timeout=5000)
