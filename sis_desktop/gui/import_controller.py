@@ -84,7 +84,6 @@ class ImportController(QObject):
         hub = followers()
         hub.updated.connect(self._poll_update)
         hub.ended.connect(self._poll_ended)
-        hub.warned.connect(self._poll_warned)
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -187,10 +186,6 @@ class ImportController(QObject):
         self.job.sis_import = sis_import
         if not sis_import.is_terminal:
             self.window.progress.set_import(sis_import)
-
-    def _poll_warned(self, key: Key, sentence: str) -> None:
-        if key == self._following:
-            self.status.emit(sentence)
 
     def _poll_ended(self, key: Key, kind: str, value: Any) -> None:
         if key != self._following or self.job is None:

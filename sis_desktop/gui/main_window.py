@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, 
 import sis_desktop
 from . import icons, tasks
 from .drop_zone import DropZone
+from .followers import followers
 from .import_controller import ImportController
 from .options_panel import OptionsPanel
 from .preflight_view import PreflightView
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self.imports.import_created.connect(self.import_created)
         self.imports.upload_ended.connect(self.upload_ended)
         self.imports.import_finished.connect(self._import_finished)
+        # a poller that could not write the history says so here (and goes on following)
+        followers().warned.connect(self._follower_warned)  # a bound slot: gone with the window
         self._dialog: QWidget | None = None
         self._options_profile: Any = None  # the profile whose defaults the options started from
         self._tray: Any = None  # QSystemTrayIcon, made for the first notification
@@ -569,6 +572,9 @@ class MainWindow(QMainWindow):
     def poll_options(self, value: dict[str, Any]) -> None:
         self.imports.poll_options = dict(value)
 
+    def _follower_warned(self, _key: Any, sentence: str) -> None:
+        self.statusBar().showMessage(sentence)
+
     def _import_finished(self, sis_import: Any) -> None:
         self._update_actions()
         title = f"Import {sis_import.id}: {sis_import.workflow_state.label}"
@@ -661,7 +667,6 @@ class MainWindow(QMainWindow):
         """Cancel this window's tasks and every poller (imports go on in Canvas). Every task is owned by this window or a widget in it, so none
         can reach a deleted widget: nothing else needs waiting for."""
         tasks.runner().cancel_owned(self)
-        from .followers import followers
         followers().stop_all()
         if self._tray is not None:
             self._tray.hide()

@@ -126,3 +126,20 @@ def test_three_views_of_one_import_make_one_poll_stream(window, qtbot, sandbox):
         assert sandbox.import_json(created.id)["workflow_state"] == "created"
     finally:
         followers().poll_kw = {}
+
+
+def test_a_history_that_cannot_be_written_never_stops_the_import(window, qtbot, sandbox,
+                                                                isolated_dirs):
+    """The upload is created and followed to its end; the status bar says the history was
+    not updated (once Canvas said yes, a local problem is a warning, not the outcome)."""
+    (isolated_dirs["data"] / "history.sqlite3").mkdir()  # cannot be opened as a database
+    window.poll_options = {"intervals": (0.02,)}
+    connect(window, qtbot, "Sandbox", sandbox)
+    with qtbot.waitSignal(window.preflight_done, timeout=WAIT):
+        window.load_files([str(SAMPLES / "users.csv")])
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(window.import_finished, timeout=WAIT) as done:
+        window.findChild(QPushButton, "uploadButton").click()
+    assert done.args[0].workflow_state.value == "imported"
+    assert any("could not be updated" in m and "not affected" in m for m in messages)
