@@ -199,10 +199,13 @@ class ImportController(QObject):
             self.status.emit(f"Lost contact with Canvas: {value}")
             self.upload_ended.emit(value)
         else:
-            sentence = (f"Stopped following import {self.job.sis_import.id}; Canvas carries on "
-                        "with it (see History).")
-            self.window.progress.finish(sentence)
-            self.upload_ended.emit(sentence)
+            self._stopped_following()
+
+    def _stopped_following(self) -> None:
+        sentence = (f"Stopped following import {self.job.sis_import.id}; Canvas carries on "
+                    "with it (see History).")
+        self.window.progress.finish(sentence)
+        self.upload_ended.emit(sentence)
 
     def _finished(self, sis_import: Any) -> None:
         self.job.sis_import = sis_import
@@ -217,8 +220,13 @@ class ImportController(QObject):
             self._follow()
 
     def stop_following(self) -> None:
+        """Stop following here at once; the shared poller goes on only if another view
+        (a History row, the status panel) still follows the import."""
         if self._following is not None:
-            followers().release(self._following, self)
+            key, self._following = self._following, None
+            followers().release(key, self)
+            self.busy_changed.emit()
+            self._stopped_following()
 
     def cancel(self) -> None:
         if self._task is not None:

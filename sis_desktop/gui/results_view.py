@@ -331,9 +331,14 @@ class ResultsView(QWidget):
         if self.sis_import is None:
             return
         name = f"sis_import_{self.sis_import.id}_messages.csv"
-        dest, _ = QFileDialog.getSaveFileName(self, "Save messages as CSV", name, "CSV (*.csv)")
-        if dest:
-            self.save_to(dest)
+        dialog = QFileDialog(self, "Save messages as CSV", name, "CSV (*.csv)")
+        dialog.setObjectName("saveMessagesDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.selectFile(name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda dest: dest and self.save_to(dest))
+        dialog.open()  # window-modal, no nested event loop
 
     def save_to(self, dest: str) -> tasks.Task:
         """Write the messages on a worker; Canvas's own errors file when no rows were read."""
