@@ -24,6 +24,9 @@ import sis_desktop
 # Hidden, for tests/benchmarks/bench_gui_startup.py: print "sis-desktop-shown <epoch>" on
 # the first show, "sis-desktop-painted <epoch>" once the first frame is drawn, and quit.
 SHOWN_EXIT_ENV = "SIS_DESKTOP_SHOWN_EXIT"
+# Hidden, for packaging/smoke_test.py: once the first frame is drawn, save a screenshot of the
+# screen (through the platform plugin, e.g. xcb under Xvfb) to this PNG file and quit.
+SCREENSHOT_ENV = "SIS_DESKTOP_SCREENSHOT"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -94,6 +97,13 @@ def start_logging() -> None:
         print(f"sis-desktop: warning: no log file ({exc.strerror}).", file=sys.stderr)
 
 
+def save_screenshot(window: Any, path: str) -> None:
+    """Save what the screen shows (the window included) as PNG, say where, and close."""
+    saved = window.screen().grabWindow(0).save(path, "PNG")
+    print(f"sis-desktop-screenshot {path if saved else 'failed'}", flush=True)
+    window.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -118,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.first_shown.connect(lambda: print(f"sis-desktop-shown {time.time():.6f}",
                                                  flush=True))
         window.first_painted.connect(painted)
+    if os.environ.get(SCREENSHOT_ENV):
+        window.first_painted.connect(lambda: QTimer.singleShot(0, lambda: save_screenshot(
+            window, os.environ[SCREENSHOT_ENV])))
 
     sandbox = None
     folder = None
