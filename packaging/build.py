@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     staged = stage(args.work / "stage")
     env = dict(os.environ, SIS_DESKTOP_STAGE=str(staged))
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level",
+    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level",
                "WARN", "--distpath", str(args.dist), "--workpath", str(args.work / "pyinstaller"),
                str(SPEC)]
     result = subprocess.run(command, env=env, cwd=ROOT)
