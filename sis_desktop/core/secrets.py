@@ -139,7 +139,7 @@ class TokenStore:
         backend = self._usable()
         if backend is not None:
             return f"{self._name} ({type(backend).__module__}.{type(backend).__name__})"
-        return f"none usable ({self._reason})"
+        return f"none usable: {self._reason}"
 
     # ---- tokens ---------------------------------------------------------------------
     def get(self, profile_id: str) -> str | None:

@@ -64,4 +64,4 @@ def test_without_a_keyring_the_windows_user_is_told_which_one(use_keyring, monke
     tokens = TokenStore()
     assert "the Windows Credential Locker could not be used" in tokens.describe()
     assert "D-Bus" not in tokens.describe()
-    assert tokens.summary().startswith("none usable (the Windows Credential Locker")
+    assert tokens.summary().startswith("none usable: the Windows Credential Locker")
