@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
                 if state not in ("imported", "imported_with_messages"):
                     failures.append(f"the sample import ended {state} (exit {out.returncode})")
         finally:
-            server.send_signal(signal.CTRL_C_EVENT if os.name == "nt" else signal.SIGINT)
+            if os.name == "nt":  # Ctrl+C there would reach this script's whole console
+                server.terminate()
+            else:
+                server.send_signal(signal.SIGINT)
             try:
                 server.communicate(timeout=30)
             except subprocess.TimeoutExpired:

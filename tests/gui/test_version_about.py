@@ -20,7 +20,7 @@ def test_version_names_qt_platform_and_keyring(isolated_dirs):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"sis-desktop {sis_desktop.__version__} (")
     assert f"PySide6 {QtCore.__version__}, Qt {QtCore.qVersion()}" in lines
-    assert any(platform.system() in line and "Python" in line for line in lines)
+    assert f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}" in lines
     assert any(line.startswith("Keyring: ") for line in lines)
 
 
