@@ -5,8 +5,8 @@
 3. `sis-desktop-cli sandbox` serves a shipped sample import that `import --wait` follows to
    "imported";
 4. `sis-desktop --sandbox` reaches its main window through the real platform plugin (xcb
-   under Xvfb on Linux; the native one on Windows/macOS) and saves a screenshot, which must
-   not be blank.
+   under Xvfb on Linux; the native one on Windows/macOS, or `--qt-platform offscreen`) and
+   saves a screenshot, which must not be blank.
 
 On Linux without a display it re-runs itself under `xvfb-run -a`. Settings, history and
 logs go to a temporary folder. Exit 0 when everything passed; otherwise one line per
@@ -70,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the built app's programs.")
     parser.add_argument("app", nargs="?", type=Path, default=ROOT / "dist" / "sis-desktop")
     parser.add_argument("--keep", type=Path, help="copy the screenshot here")
+    parser.add_argument("--qt-platform", help="Qt platform plugin for the GUI check (default: "
+                        "the native one; 'offscreen' where the screen cannot be captured, "
+                        "as on hosted macOS runners)")
     args = parser.parse_args(argv)
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") \
-            and not os.environ.get("SIS_DESKTOP_SMOKE_XVFB"):
+            and not args.qt_platform and not os.environ.get("SIS_DESKTOP_SMOKE_XVFB"):
         if shutil.which("xvfb-run") is None:
             print("smoke_test: no display and no xvfb-run; install xvfb.", file=sys.stderr)
             return 2
@@ -129,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
 
         shot = Path(tmp) / "screenshot.png"
         started = time.perf_counter()
-        out = run([gui, "--sandbox"], env | {"SIS_DESKTOP_SCREENSHOT": str(shot)})
+        gui_env = env | {"SIS_DESKTOP_SCREENSHOT": str(shot)}
+        if args.qt_platform:
+            gui_env["QT_QPA_PLATFORM"] = args.qt_platform
+        out = run([gui, "--sandbox"], gui_env)
         took = time.perf_counter() - started
         print(f"gui --sandbox: exit {out.returncode}, {out.stdout.strip()!r} ({took:.2f} s)")
         if out.returncode != 0 or not shot.is_file():

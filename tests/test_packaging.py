@@ -3,8 +3,9 @@ through importlib.resources only (a path relative to a source file breaks in a w
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+from setuptools.config.pyprojecttoml import read_configuration
 
 from sis_desktop.core import bundled
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_package_on_disk_is_listed_in_pyproject():
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    config = read_configuration(ROOT / "pyproject.toml")  # setuptools' own reading
     listed = set(config["tool"]["setuptools"]["packages"])
     on_disk = {".".join(init.parent.relative_to(ROOT).parts)
                for init in (ROOT / "sis_desktop").rglob("__init__.py")}

@@ -11,8 +11,11 @@ import atexit
 import contextlib
 import importlib.resources
 from functools import lru_cache
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importlib.resources.abc is Python 3.11+; 3.10 has importlib.abc
+    from importlib.resources.abc import Traversable
 
 PACKAGE = "sis_desktop.resources"
 _extracted = contextlib.ExitStack()  # files copied out of a zip import, kept until exit
