@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bundle",
                         help="PyInstaller's work folder (default: build/bundle/)")
     args = parser.parse_args(argv)
+    args.dist, args.work = args.dist.resolve(), args.work.resolve()  # the spec runs elsewhere
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
