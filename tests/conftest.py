@@ -30,6 +30,13 @@ def installed_script(name: str) -> Path:
                 "install the project into this environment (pip install -e '.[test]').")
 
 
+def private_file(path: Path) -> bool:
+    """Only the owner may read `path`: mode 0o600 on POSIX. Windows has no such modes; there
+    the user's profile folder (where the app keeps its files) is private by its ACL."""
+    import stat
+    return os.name == "nt" or stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path, monkeypatch):
     """Each test writes its settings, history and logs under its own tmp folder."""

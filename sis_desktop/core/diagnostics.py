@@ -42,23 +42,42 @@ def _qt_line() -> str:
 
 
 def _keyring_line() -> str:
-    """Where tokens are kept, in the secrets module's words."""
+    """The keyring as its users know it and keyring's backend class (may talk to D-Bus)."""
     try:
         from sis_desktop.core import secrets
-        return secrets.TokenStore().describe()
+        return secrets.TokenStore().summary()
     except Exception as exc:  # a broken keyring must not break the report
         return f"unknown ({type(exc).__name__})"
+
+
+def install_kind() -> str:
+    """How this copy runs: the standalone bundle, an installed package (pip, pipx) or the
+    sources (an editable install or a checkout)."""
+    if getattr(sys, "frozen", False):
+        return "standalone bundle"
+    import sis_desktop
+    folders = {part.lower() for part in Path(sis_desktop.__file__).parts}
+    return "installed package" if folders & {"site-packages", "dist-packages"} else "from the sources"
+
+
+def version_lines() -> list[str]:
+    """What `sis-desktop --version` and the About box show, and a bug report starts with:
+    app version, Qt/PySide version, Python and platform, keyring backend, kind of install.
+    Talks to the keyring (maybe D-Bus): not for the GUI thread."""
+    return [
+        f"{APP_NAME} {__version__} ({install_kind()})",
+        _qt_line(),
+        f"Python {platform.python_version()} ({platform.python_implementation()}) "
+        f"on {platform.platform()}",
+        f"Keyring: {_keyring_line()}",
+    ]
 
 
 def diagnostics_text() -> str:
     """The report, already passed through the log redactor."""
     lines = [
-        f"{APP_NAME} {__version__}",
-        f"Python {platform.python_version()} ({platform.python_implementation()}) "
-        f"on {platform.platform()}",
-        _qt_line(),
+        *version_lines(),
         ", ".join(f"{name} {_version_of(name)}" for name in _DISTRIBUTIONS),
-        f"Keyring: {_keyring_line()}",
         f"Config folder: {paths.config_dir()}",
         f"Data folder: {paths.data_dir()}",
         f"Log folder: {paths.log_dir()}",

@@ -7,6 +7,7 @@ anywhere: the caller may keep the token in memory for this session only instead.
 """
 from __future__ import annotations
 
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -31,14 +32,40 @@ _keyring_lock = threading.RLock()
 # Modules whose backends keep secrets in files we cannot call secure.
 _INSECURE_MODULES = ("keyrings.alt", "keyrings.cryptfile", "keyring.backends.null",
                      "keyring.backends.fail")
-_HUMAN_NAMES = {
-    "keyring.backends.kwallet": "KDE Wallet",
+# The keyring of each OS as its users know it, by keyring backend module (tested mapping).
+BACKEND_NAMES = {
+    "keyring.backends.Windows": "the Windows Credential Locker",
     "keyring.backends.macOS": "the macOS Keychain",
-    "keyring.backends.Windows": "Windows Credential Manager",
+    "keyring.backends.kwallet": "KDE Wallet",
 }
 _SECRET_SERVICE_MODULES = ("keyring.backends.SecretService", "keyring.backends.libsecret")
+# Who answers org.freedesktop.secrets on Linux (process name prefix → name).
 _SECRET_SERVICE_OWNERS = (("gnome-keyring", "GNOME Keyring"), ("kwalletd", "KDE Wallet"),
                           ("ksecretd", "KDE Wallet"), ("keepassxc", "KeePassXC"))
+SECRET_SERVICE = "the Secret Service keyring"
+
+
+def backend_display_name(module: str, *, service_owner: str | None = None) -> str | None:
+    """The name a user knows for a keyring backend from `module`, or None
+    when it is not one of the OS keyrings. `service_owner` is the process serving the
+    Secret Service on Linux (gnome-keyring-daemon, kwalletd6, …) when known."""
+    if module in _SECRET_SERVICE_MODULES:
+        for prefix, name in _SECRET_SERVICE_OWNERS:
+            if service_owner and service_owner.startswith(prefix):
+                return name
+        return SECRET_SERVICE
+    return BACKEND_NAMES.get(module)
+
+
+def platform_keyring(platform: str | None = None) -> str:
+    """The keyring this OS (or `platform`, a sys.platform value) offers, for telling the
+    user what is missing."""
+    platform = platform or sys.platform
+    if platform.startswith("win"):
+        return "the Windows Credential Locker"
+    if platform == "darwin":
+        return "the macOS Keychain"
+    return "a Secret Service keyring such as GNOME Keyring or KDE Wallet"
 
 
 class KeyringUnavailable(Exception):
@@ -106,6 +133,13 @@ class TokenStore:
         return (f"No secure keyring is available: {self._reason}. A token can be kept for "
                 "this session only, or set the CANVAS_API_TOKEN environment variable "
                 "for the command line.")
+
+    def summary(self) -> str:
+        """One line for `--version`, About and bug reports: the keyring and its backend."""
+        backend = self._usable()
+        if backend is not None:
+            return f"{self._name} ({type(backend).__module__}.{type(backend).__name__})"
+        return f"none usable: {self._reason}"
 
     # ---- tokens ---------------------------------------------------------------------
     def get(self, profile_id: str) -> str | None:
@@ -198,8 +232,10 @@ def _why_insecure(backend: object | None) -> str:
         return "every keyring backend found keeps passwords in files, which is not secure"
     module = type(backend).__module__
     if module == "keyring.backends.fail":
-        return ("no keyring service was found (no Secret Service such as GNOME Keyring or "
-                "KDE Wallet is running, or there is no D-Bus session)")
+        if sys.platform.startswith("linux") or "bsd" in sys.platform:
+            return ("no keyring service was found (no Secret Service such as GNOME Keyring or "
+                    "KDE Wallet is running, or there is no D-Bus session)")
+        return f"{platform_keyring()} could not be used (no keyring backend was found for it)"
     if module == "keyring.backends.null":
         return "the keyring is switched off (null backend)"
     return f"{type(backend).__name__} keeps passwords in a file, which is not secure"
@@ -212,19 +248,15 @@ def _short(exc: BaseException) -> str:
 
 def _human_name(backend: keyring.backend.KeyringBackend) -> str:
     module = type(backend).__module__
-    if module in _SECRET_SERVICE_MODULES:
-        owner = _secret_service_owner()
-        for prefix, name in _SECRET_SERVICE_OWNERS:
-            if owner and owner.startswith(prefix):
-                return name
-        return "the Secret Service keyring"
-    if module in _HUMAN_NAMES:
-        return _HUMAN_NAMES[module]
-    return str(getattr(backend, "name", type(backend).__name__))
+    owner = _secret_service_owner() if module in _SECRET_SERVICE_MODULES else None
+    name = backend_display_name(module, service_owner=owner)
+    return name or str(getattr(backend, "name", type(backend).__name__))
 
 
 def _secret_service_owner() -> str | None:
     """The process name serving org.freedesktop.secrets on the session bus, if it can be told."""
+    if not sys.platform.startswith("linux"):
+        return None  # /proc below is Linux's; elsewhere the generic name is used
     try:
         from jeepney import DBusAddress, new_method_call
         from jeepney.io.blocking import open_dbus_connection

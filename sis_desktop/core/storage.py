@@ -1,4 +1,9 @@
-"""Safe file writing for settings: atomic replace, and setting a corrupt file aside."""
+"""Safe file writing for settings: atomic replace, and setting a corrupt file aside.
+
+Works the same on Windows, where `os.fchmod` is missing before Python 3.13 (the mode is set
+by name instead; the user's profile folder is private by its ACL anyway) and where
+`os.replace` fails while another program (a virus scanner, the search indexer, a second copy
+of the app reading the file) has the target open: the replace is retried for a moment."""
 from __future__ import annotations
 
 import os
@@ -7,6 +12,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, TextIO
+
+WINDOWS = os.name == "nt"
+REPLACE_WAITS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)  # Windows only: ~0.9 s in all, then give up
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
@@ -25,18 +33,41 @@ def atomic_writer(path: Path, *, mode: int = 0o600) -> Iterator[TextIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
+        _restrict(fd, tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _restrict(fd: int, name: str, mode: int) -> None:
+    """Give the new file `mode`: through its descriptor where the OS can (POSIX), else by
+    name (Windows, where only the read-only flag exists and 0o600 keeps the file writable)."""
+    if not WINDOWS and hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:
+        os.chmod(name, mode)
+
+
+def _replace(source: str, target: Path) -> None:
+    """os.replace; on Windows a target held open by another program is retried briefly."""
+    waits = iter(REPLACE_WAITS if WINDOWS else ())
+    while True:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            wait = next(waits, None)
+            if wait is None:
+                raise
+            time.sleep(wait)
 
 
 def set_aside(path: Path) -> Path:

@@ -1,11 +1,13 @@
-"""AboutDialog: the app's name, version, what it does in one line, and its licence."""
+"""AboutDialog: the app's name, version, what it does in one line, its licence, and the
+details a bug report needs (PySide6/Qt, Python and platform, keyring backend), gathered on a
+worker because naming the keyring may talk to D-Bus."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import sis_desktop
-from . import icons
+from . import icons, tasks
 
 DESCRIPTION = ("Upload SIS data to Canvas LMS with pre-flight checks, safe options, "
                "progress and history.")
@@ -15,6 +17,8 @@ MIN_WIDTH = 480  # the box grows further to keep the description on one line
 
 class AboutDialog(QDialog):
     """The About box (opened with `open()`, like every dialog of the app)."""
+
+    details_ready = Signal(str)  # the version details are shown
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -34,13 +38,19 @@ class AboutDialog(QDialog):
         self.description.setObjectName("aboutDescription")
         self.licence = QLabel(LICENCE, self)
         self.licence.setObjectName("aboutLicence")
-        for label in (self.title, self.description, self.licence):
+        self.details = QLabel("Gathering version details…", self)
+        self.details.setObjectName("aboutDetails")
+        self.details.setAccessibleName("Version details")
+        self.details.setWordWrap(True)
+        for label in (self.title, self.description, self.licence, self.details):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         text = QVBoxLayout()
         text.addWidget(self.title)
         text.addWidget(self.description)
         text.addWidget(self.licence)
+        text.addSpacing(8)
+        text.addWidget(self.details)
         text.addStretch(1)
         body = QHBoxLayout()
         body.addWidget(icon)
@@ -54,3 +64,15 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body)
         layout.addWidget(buttons)
+        self._gather_details()
+
+    def _gather_details(self) -> None:
+        from sis_desktop.core.diagnostics import version_lines
+        task = tasks.CallTask(lambda: "\n".join(version_lines()))
+        task.finished.connect(self._show_details)
+        task.failed.connect(self._show_details)
+        tasks.start(task, self)
+
+    def _show_details(self, text: str) -> None:
+        self.details.setText(text)
+        self.details_ready.emit(text)

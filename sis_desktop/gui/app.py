@@ -24,6 +24,9 @@ import sis_desktop
 # Hidden, for tests/benchmarks/bench_gui_startup.py: print "sis-desktop-shown <epoch>" on
 # the first show, "sis-desktop-painted <epoch>" once the first frame is drawn, and quit.
 SHOWN_EXIT_ENV = "SIS_DESKTOP_SHOWN_EXIT"
+# Hidden, for packaging/smoke_test.py: once the first frame is drawn, save a screenshot of the
+# screen (through the platform plugin, e.g. xcb under Xvfb) to this PNG file and quit.
+SCREENSHOT_ENV = "SIS_DESKTOP_SCREENSHOT"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -33,9 +36,47 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sandbox", action="store_true",
                         help="run a local practice Canvas and connect to it (nothing leaves "
                              "this computer)")
-    parser.add_argument("--version", action="version",
-                        version=f"%(prog)s {sis_desktop.__version__}")
+    parser.add_argument("--version", action=VersionAction, nargs=0,
+                        help="show the version, Qt, platform and keyring, and exit")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add SIS Desktop to this user's application menu and to "
+                             "\"Open with\" for .csv and .zip files (Linux), and exit")
+    parser.add_argument("--remove-desktop-entry", action="store_true",
+                        help="remove what --install-desktop-entry added, and exit")
     return parser.parse_args(argv)
+
+
+class VersionAction(argparse.Action):
+    """`--version`: what a bug report needs (version, PySide6/Qt, platform, keyring)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import PySide6.QtCore  # noqa: F401 - so the real Qt version is reported
+        from sis_desktop.core.diagnostics import install_kind, version_lines
+        lines = version_lines()
+        print(f"{parser.prog} {sis_desktop.__version__} ({install_kind()})", *lines[1:],
+              sep="\n")
+        parser.exit()
+
+
+def desktop_entry(install: bool) -> int:
+    """--install-desktop-entry / --remove-desktop-entry, without starting the GUI."""
+    from sis_desktop.core import desktop_entry as entry
+    if not entry.supported():
+        print("sis-desktop: menu entries are for Linux desktops; on Windows and macOS the "
+              "installer or the app bundle adds the app to the menu.", file=sys.stderr)
+        return 2
+    if not install:
+        removed = entry.remove()
+        print("Removed " + (", ".join(map(str, removed)) if removed else "nothing (no entry "
+                                                                        "was installed)") + ".")
+        return 0
+    try:
+        written = entry.install()
+    except entry.DesktopEntryError as exc:
+        print(f"sis-desktop: {exc}", file=sys.stderr)
+        return 1
+    print(f"Installed the menu entry {written[0]} and the icon {written[1]}.")
+    return 0
 
 
 def start_sandbox(folder: str):
@@ -94,8 +135,17 @@ def start_logging() -> None:
         print(f"sis-desktop: warning: no log file ({exc.strerror}).", file=sys.stderr)
 
 
+def save_screenshot(window: Any, path: str) -> None:
+    """Save what the screen shows (the window included) as PNG, say where, and close."""
+    saved = window.screen().grabWindow(0).save(path, "PNG")
+    print(f"sis-desktop-screenshot {path if saved else 'failed'}", flush=True)
+    window.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.install_desktop_entry or args.remove_desktop_entry:
+        return desktop_entry(install=args.install_desktop_entry)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -118,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.first_shown.connect(lambda: print(f"sis-desktop-shown {time.time():.6f}",
                                                  flush=True))
         window.first_painted.connect(painted)
+    if os.environ.get(SCREENSHOT_ENV):
+        window.first_painted.connect(lambda: QTimer.singleShot(0, lambda: save_screenshot(
+            window, os.environ[SCREENSHOT_ENV])))
 
     sandbox = None
     folder = None

@@ -1,6 +1,7 @@
 """Icons from `resources/icons/*.svg`, one small function per icon (no rcc step).
 
-`resources/` sits at the repository top level, next to the package."""
+The files are found through `sis_desktop.core.bundled` (importlib.resources), so they load
+from a wheel, an editable install or the standalone bundle alike."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,13 +9,11 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-
-def resources_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "resources"
+from sis_desktop.core import bundled
 
 
 def icon_path(name: str) -> Path:
-    return resources_dir() / "icons" / f"{name}.svg"
+    return bundled.icon_file(name)
 
 
 @lru_cache(maxsize=None)

@@ -11,6 +11,7 @@ from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.profiles import (Profile, ProfileError, ProfileNotFound, ProfileStore,
                                        connection_for)
 from sis_desktop.core.secrets import TokenStore
+from tests.conftest import private_file
 
 TOKEN = "7~ProfileTokenNeverOnDisk0123456789"
 
@@ -28,7 +29,7 @@ def test_add_normalises_and_round_trips(store, isolated_dirs):
     assert saved.url == "https://school.instructure.com"
     assert saved.account_id == "1"
     assert store.path == isolated_dirs["config"] / "profiles.json"
-    assert oct(store.path.stat().st_mode & 0o777) == "0o600"
+    assert private_file(store.path)
     [loaded] = ProfileStore().load()
     assert loaded == saved
     options = loaded.import_options()

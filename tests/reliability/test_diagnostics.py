@@ -9,6 +9,7 @@ import pytest
 
 from sis_desktop import __version__
 from sis_desktop.core import diagnostics, logs
+from tests.conftest import private_file
 
 TOKEN = "tok-SECRET-1234567890"
 
@@ -84,6 +85,6 @@ def test_crash_report_is_masked_private_and_complete(isolated_dirs):
     assert TOKEN not in text and "abc123" not in text
     assert "ValueError" in text and "Traceback" in text
     assert f"SIS Desktop {__version__}" in text
-    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert private_file(path)
     assert "crash report saved" in logs.recent_problems()[-1]
     assert diagnostics.write_crash_report(ValueError, ValueError("again"), None) != path

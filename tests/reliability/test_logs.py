@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import http.server
 import logging
-import stat
 import threading
 
 import pytest
 import requests
 
 from sis_desktop.core import logs
+from tests.conftest import private_file
 
 TOKEN = "tok-SECRET-1234567890"
 
@@ -34,7 +34,7 @@ def test_setup_puts_one_private_file_under_log_dir_and_is_idempotent(isolated_di
     assert ours[0].level == logging.DEBUG
     logging.getLogger("sis_desktop.test").info("hello from the test")
     assert "hello from the test" in first.read_text(encoding="utf-8")
-    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert private_file(first)
 
 
 def test_file_follows_log_dir_when_it_changes(isolated_dirs, tmp_path, monkeypatch):

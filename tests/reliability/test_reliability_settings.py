@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
-import stat
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from sis_desktop.core.canvas.models import SisImport
 from sis_desktop.core.history import History
 from sis_desktop.core.profiles import Profile, ProfileStore
 from sis_desktop.cli.main import main
+from tests.conftest import private_file
 
 URL = "http://127.0.0.1:9"
 PER_PROCESS = 40
@@ -87,7 +87,7 @@ def test_profile_writes_are_atomic_and_private(isolated_dirs):
     for n in range(5):
         store.add(Profile.new(f"P{n}", URL, 1))
     path = isolated_dirs["config"] / "profiles.json"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert private_file(path)
     assert sorted(p.name for p in isolated_dirs["config"].iterdir()) == ["profiles.json"]
 
 

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable, Iterator, Sequence
 
 from .errors import Cancelled, CanvasError, InvalidOptions
@@ -40,11 +40,13 @@ def sha256_file(path: str | Path, *, block_size: int = BLOCK_SIZE) -> str:
     return digest.hexdigest()
 
 
-def extension_of(path: str | Path) -> str:
-    """'csv' or 'zip' (what Canvas decides the processing by); InvalidOptions otherwise."""
-    suffix = Path(path).suffix.lower()
+def extension_of(path: str | PurePath) -> str:
+    """'csv' or 'zip' (what Canvas decides the processing by, in any case: USERS.CSV too);
+    InvalidOptions otherwise. A PurePath keeps its own flavour (a Windows UNC path stays one)."""
+    path = path if isinstance(path, PurePath) else Path(path)
+    suffix = path.suffix.lower()
     if suffix not in _CONTENT_TYPES:
-        raise InvalidOptions(f"'{Path(path).name}' is neither a .csv nor a .zip file; Canvas "
+        raise InvalidOptions(f"'{path.name}' is neither a .csv nor a .zip file; Canvas "
                              "only imports those.")
     return suffix[1:]
 
