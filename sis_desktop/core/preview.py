@@ -733,6 +733,7 @@ def compare(ids: UploadIds, options: ImportOptions, supplied: Iterable[str],
 def run_preview(paths: Iterable[str | Path], options: ImportOptions, client, *,
                 cache_dir: str | Path, max_age: timedelta = DEFAULT_MAX_AGE,
                 refresh: bool = False, on_stage: Callable[[str, Any], None] | None = None,
+                on_download: Callable[[int, int], None] | None = None,
                 cancelled: threading.Event | None = None, intervals=None) -> PreviewResult:
     """Validate the upload (taking its ids), fetch (or reuse) the report, and compare.
 
@@ -747,8 +748,8 @@ def run_preview(paths: Iterable[str | Path], options: ImportOptions, client, *,
     supplied = [f.type for f in validation.files if f.type]
     params = report_parameters(supplied, options)
     fetched = fetch_report(client, KIND, params, cache_dir=cache_dir, max_age=max_age,
-                           refresh=refresh, on_stage=stage, cancelled=cancelled,
-                           intervals=intervals)
+                           refresh=refresh, on_stage=stage, on_download=on_download,
+                           cancelled=cancelled, intervals=intervals)
     stage("comparing", fetched.report)
     result = compare(ids, options, supplied, fetched, cancelled=cancelled)
     result.validation = validation  # type: ignore[attr-defined]
