@@ -241,8 +241,10 @@ def summary_text(result: Any) -> str:
         lines.append(f"{kind.capitalize()}: {c['new']:,} new, {c['updated']:,} updated, "
                      f"{c['status_changed']:,} status changed.")
     if result.unresolved:
-        lines.append(f"{len(result.unresolved):,} rows reference something that exists neither "
-                     f"in the files nor in Canvas; Canvas will skip them, e.g. "
+        n = len(result.unresolved)
+        lines.append(f"{n:,} {'row references' if n == 1 else 'rows reference'} something that "
+                     f"exists neither in the files nor in Canvas; Canvas will skip "
+                     f"{'it' if n == 1 else 'them'}, e.g. "
                      f"{result.unresolved[0].file} row {result.unresolved[0].row}: "
                      f"“{result.unresolved[0].message}”.")
     return "\n".join(lines)
@@ -328,6 +330,7 @@ class DeletionsTable(QWidget):
         self.view.setAccessibleName("What Canvas would remove")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
+        self.view.sortByColumn(-1, Qt.AscendingOrder)  # Canvas's order until a header is clicked
         self.view.setTabKeyNavigation(False)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
