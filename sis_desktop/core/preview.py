@@ -11,6 +11,7 @@ with the rows' text. No Qt here.
 """
 from __future__ import annotations
 
+import operator
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,6 +26,8 @@ KIND = "provisioning_csv"
 BATCH_TYPES = ("course", "section", "enrollment")
 PLURAL = {"course": "courses", "section": "sections", "enrollment": "enrollments"}
 BUILTIN_ROLES = frozenset({"student", "teacher", "ta", "observer", "designer"})
+# the usual spellings of the built-in roles → the key used for them (the one string object)
+ROLE_KEYS = {v: r for r in BUILTIN_ROLES for v in (r, r.upper(), r.capitalize())}
 STAGES = ("validating", "queued", "running", "downloading", "comparing")
 
 # status codes kept per id (small ints: no memory per row)
@@ -149,35 +152,42 @@ class UploadIds:
         codes = _UPLOAD_STATUS
         skip_deletes = self.skip_deletes
 
+        intern = strings.setdefault
+        roles = ROLE_KEYS
+
         def add(n, course_id, section_id, user_id, user_integration_id, role, role_id, assoc,
                 status):
-            code = codes.get(status.lower() or "active", OTHER) if status else ACTIVE
+            code = ACTIVE if not status or status == "active" else codes.get(status.lower(), OTHER)
             if code == DELETED and skip_deletes:
                 self.skipped["enrollment"] = self.skipped.get("enrollment", 0) + 1
                 return
-            user = user_id or "\x01" + user_integration_id
+            if user_id:
+                user = intern(user_id, user_id)
+                missing = user_id not in users
+            else:
+                user = "\x01" + user_integration_id
+                user = intern(user, user)
+                missing = user_integration_id not in integrations
             if section_id:
-                ref = section_id
-                missing = section_id not in sections or (course_id and course_id not in courses)
+                ref = intern(section_id, section_id)
+                missing = missing or section_id not in sections or bool(
+                    course_id and course_id not in courses)
             else:
                 ref = "\x00" + course_id
-                missing = course_id not in courses
-            if user_id:
-                missing = missing or user_id not in users
-            else:
-                missing = missing or user_integration_id not in integrations
-            if role:
-                lower = role.lower()
-                role = lower if lower in BUILTIN_ROLES else role
-            elif role_id:
-                role = "\x02" + role_id
-                self.role_ids = True
-            else:
-                role = "student"
+                ref = intern(ref, ref)
+                missing = missing or course_id not in courses
+            key_role = roles.get(role)
+            if key_role is None:
+                if role:
+                    key_role = role
+                elif role_id:
+                    key_role = "\x02" + role_id
+                    self.role_ids = True
+                else:
+                    key_role = "student"
             if assoc:
-                role = role + "\x00" + assoc
-            key = (strings.setdefault(ref, ref), strings.setdefault(user, user),
-                   strings.setdefault(role, role))
+                key_role = key_role + "\x00" + assoc
+            key = (ref, user, intern(key_role, key_role))
             enrollments[key] = code
             if missing:
                 pending.append((file_name, n, ("enrollment", course_id, section_id, user_id,
@@ -585,10 +595,20 @@ class Comparison:
         ids.pending = []
 
     def read_enrollments(self, f: ReportFile, cancelled, tick) -> None:
-        (ccid, csis, uid, role_c, role_id_c, sid, ssis, status, assoc, by_sis, base,
-         eid) = self._col(f, "canvas_course_id", "course_id", "user_id", "role", "role_id",
-                          "canvas_section_id", "section_id", "status", "associated_user_id",
-                          "created_by_sis", "base_role_type", "canvas_enrollment_id")
+        names = ("course_id", "section_id", "user_id", "role", "status", "associated_user_id",
+                 "canvas_course_id", "created_by_sis", "canvas_section_id")
+        idx = self._col(f, *names)
+        if any(i is None for i in idx[:5]):
+            from .canvas.errors import CanvasServerError
+            missing = ", ".join(n for n, i in zip(names, idx) if i is None)
+            raise CanvasServerError(f"Canvas's enrollments report has no {missing} column; "
+                                    "the preview cannot read it.")
+        width = max(f.index.values()) + 1
+        present = [i if i is not None else width for i in idx]  # a missing column reads ""
+        need = max(present) + 1
+        pad = [""] * need
+        get = operator.itemgetter(*present)
+        role_id_c, base, eid = self._col(f, "role_id", "base_role_type", "canvas_enrollment_id")
         upload = self.ids.enrollments
         role_ids = self.ids.role_ids
         integration_of = self.user_integration_of if self.ids.user_integrations else None
@@ -597,59 +617,48 @@ class Comparison:
         doomed_c, doomed_s = self.doomed_courses, self.doomed_sections
         drop = _UPLOAD_STATUS.get(self.drop, DELETED)
         codes = _REPORT_STATUS
+        roles = ROLE_KEYS
         changes = [0, 0]  # updated, status_changed
-        n = 0
-        for row in f.rows:
-            n += 1
-            if not n % 65536:
+        for n, row in enumerate(f.rows, 1):
+            if not n & 0xFFFF:
                 tick()
-            section = row[ssis] if ssis is not None else ""
-            ref = section or "\x00" + row[csis]
-            user = row[uid]
-            role = row[role_c]
-            lower = role.lower()
-            if lower in BUILTIN_ROLES:
-                role = lower
-            if assoc is not None and row[assoc]:
-                role = role + "\x00" + row[assoc]
-            state = codes.get(row[status], OTHER)
-            key = (ref, user, role)
+            if len(row) < need:  # a short row (or a column the report lacks): blanks
+                row = row + pad
+            course, section, user, role, status, assoc, course_canvas, by, section_canvas = get(row)
+            key_role = roles.get(role, role)
+            if assoc:
+                key_role = key_role + "\x00" + assoc
+            ref = section or "\x00" + course
+            state = codes.get(status, OTHER)
+            key = (ref, user, key_role)
             mine = upload.get(key)
-            if mine is None and role_ids:
-                key = (ref, user, "\x02" + row[role_id_c] + (("\x00" + row[assoc]) if assoc is not None and row[assoc] else ""))
+            if mine is None and role_ids and role_id_c is not None:
+                key = (ref, user, "\x02" + row[role_id_c] + ("\x00" + assoc if assoc else ""))
                 mine = upload.get(key)
             if mine is None and integration_of is not None and user in integration_of:
-                key = (ref, "\x01" + integration_of[user], role)
+                key = (ref, "\x01" + integration_of[user], key_role)
                 mine = upload.get(key)
-            if mine is not None:
-                if mine < SEEN:
-                    upload[key] = mine + SEEN
-                    changes[state != mine] += 1
-            if not terms:
+            if mine is not None and mine < SEEN:
+                upload[key] = mine + SEEN
+                changes[state != mine] += 1
+            if not terms or state == DELETED:
                 continue
-            course_canvas = row[ccid]
-            in_term = course_term.get(course_canvas) in terms
-            by = by_sis is None or row[by_sis] == "true"
-            live = state != DELETED
-            if mine is not None or not live:
-                continue
-            if by and in_term and state != drop:
-                if base is not None and row[base] == "ObserverEnrollment" and assoc is not None \
-                        and row[assoc] and (ref, row[assoc], "student") in upload:
+            if mine is None and state != drop and (by == "true" or idx[7] is None) and \
+                    course_term.get(course_canvas) in terms:
+                if assoc and base is not None and row[base] == "ObserverEnrollment" and \
+                        (ref, assoc, "student") in upload:
                     continue  # a linked observer of a stamped student: stamped too
                 self.counts["enrollment"][0] += 1
                 self.items.append(Deletion("enrollment", user, row[eid] if eid is not None else "",
-                                           course_id=row[csis], section_id=section,
-                                           role=row[role_c], status=row[status],
-                                           new_status=self.drop))
-            elif course_canvas in doomed_c or (sid is not None and row[sid] in doomed_s):
+                                           course_id=course, section_id=section, role=role,
+                                           status=status, new_status=self.drop))
+            elif course_canvas in doomed_c or section_canvas in doomed_s:
+                # deleted with its course or section (any role, SIS or not; not counted)
                 self.cascaded.append(Deletion("enrollment", user, row[eid] if eid is not None else "",
-                                              course_id=row[csis], section_id=section,
-                                              role=row[role_c], status=row[status], cascade=True))
+                                              course_id=course, section_id=section, role=role,
+                                              status=status, cascade=True))
         self._change("enrollment", "updated", changes[0])
         self._change("enrollment", "status_changed", changes[1])
-        # cascades of enrollments that are candidates themselves are not listed twice; the
-        # candidates in doomed courses/sections are deleted with them anyway
 
     def finish_enrollments(self) -> None:
         upload = self.ids.enrollments
