@@ -256,7 +256,8 @@ class BatchPreview:
         return text + "."
 
     def to_json(self, details: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"term_ids": self.term_ids, "terms": self.term_names,
+        term_ids = [int(t) if t.isdigit() else t for t in self.term_ids]  # Canvas ids are numbers
+        out: dict[str, Any] = {"term_ids": term_ids, "terms": self.term_names,
                                "supplied": self.supplied, "deletes": self.deletes,
                                "drop_status": self.drop_status,
                                "cascaded_enrollments": len(self.cascaded),

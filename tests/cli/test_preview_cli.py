@@ -40,7 +40,7 @@ def test_preview_json_has_the_documented_shape(cli, second):
     data = json.loads(out)
     assert set(data) >= {"report", "batch", "changes", "unresolved"}
     assert set(data["report"]) >= {"kind", "id", "created_at", "age_seconds"}
-    assert data["batch"]["term_ids"] == ["2"]
+    assert data["batch"]["term_ids"] == [2]
     assert data["batch"]["deletes"] == {"courses": 1, "sections": 2, "enrollments": 5}
     assert data["batch"]["threshold"]["would_stop"] is False
     assert "items" not in data["batch"]
