@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from .errors import (BadRequest, CanvasError, CanvasServerError, Cancelled, InsecureURL,
-                     NetworkError, NotFound, RateLimited)
+                     NetworkError, NotFound, PermissionDenied, RateLimited)
 from .http import Retry, json_body, network_failure
 from .polling import MAX_POLL_FAILURES, PollSchedule
 from .urls import is_loopback, same_origin
@@ -303,6 +303,19 @@ def fetch_report(client, kind: str, params: Mapping[str, str], *, cache_dir: str
     """A finished report of `kind` with `params` on disk: reused when one younger than
     `max_age` exists (local cache first, then Canvas's list of runs), else started and
     waited for. `refresh=True` always starts a new run."""
+    try:
+        return _fetch(client, kind, params, cache_dir=cache_dir, max_age=max_age, refresh=refresh,
+                      on_stage=on_stage, on_download=on_download, cancelled=cancelled,
+                      intervals=intervals)
+    except PermissionDenied as error:
+        raise PermissionDenied(
+            "Canvas does not let this token run account reports: the check against Canvas "
+            "needs the 'Reports - manage' permission on the root account.",
+            status=error.status, body=error.body) from None
+
+
+def _fetch(client, kind, params, *, cache_dir, max_age, refresh, on_stage, on_download,
+           cancelled, intervals) -> FetchedReport:
     stage = on_stage or (lambda _s, _r: None)
     folder = Path(cache_dir) / cache_key(client, kind, params)
     if not refresh:
@@ -313,11 +326,7 @@ def fetch_report(client, kind: str, params: Mapping[str, str], *, cache_dir: str
     report = None
     source = "new"
     if not refresh:
-        try:
-            runs = list_reports(client, kind, limit=20)
-        except NotFound:
-            raise
-        for run in runs:
+        for run in list_reports(client, kind, limit=20):
             age = run.age()
             if run.is_complete and run.matches(params) and age is not None and age <= max_age:
                 report, source = run, "canvas"
@@ -396,6 +405,3 @@ def _time(value: Any) -> datetime | None:
         return None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
-
-def account_path(account_id: str) -> str:
-    return f"/api/v1/accounts/{quote(str(account_id), safe=':')}"
