@@ -650,9 +650,12 @@ class Comparison:
                         (ref, assoc, "student") in upload:
                     continue  # a linked observer of a stamped student: stamped too
                 self.counts["enrollment"][0] += 1
+                # set to the drop status, then deleted with its course or section, if that goes too
+                gone = course_canvas in doomed_c or section_canvas in doomed_s
                 self.items.append(Deletion("enrollment", user, row[eid] if eid is not None else "",
                                            course_id=course, section_id=section, role=role,
-                                           status=status, new_status=self.drop))
+                                           status=status,
+                                           new_status="deleted" if gone else self.drop))
             elif course_canvas in doomed_c or section_canvas in doomed_s:
                 # deleted with its course or section (any role, SIS or not; not counted)
                 self.cascaded.append(Deletion("enrollment", user, row[eid] if eid is not None else "",

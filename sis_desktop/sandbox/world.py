@@ -236,6 +236,21 @@ class World:
         stat = {"courses": "Course", "sections": "CourseSection"}.get(store_name, "Enrollment")
         record(store_name, key, previous, status, stat)
 
+    def enrollments_by_container(self) -> dict[tuple[str, str], list]:
+        """Enrollment keys per ("courses", course) and ("sections", section)."""
+        out: dict[tuple[str, str], list] = {}
+        for key in self.enrollments:
+            out.setdefault(("courses", key[0]), []).append(key)
+            if key[1]:
+                out.setdefault(("sections", key[1]), []).append(key)
+        return out
+
+    def live_enrollments_in(self, store_name: str, key, within: dict) -> list:
+        """Enrollments a deleted course or section takes with it (Canvas's destroy_batch:
+        any status but deleted, any role; not counted as batch deletions)."""
+        return [k for k in within.get((store_name, key), ())
+                if not self.enrollments[k].status.startswith("deleted")]
+
     def revert(self, store_name: str, key, status: str | None) -> None:
         if store_name == "terms":
             if key in self.terms:

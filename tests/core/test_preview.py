@@ -172,6 +172,26 @@ def test_drop_status_completes_left_out_enrollments(sandbox, upload, tmp_path):
     assert again.batch.deletes["enrollments"] == 0
 
 
+def test_a_deleted_course_takes_its_enrollments_along(sandbox, upload, tmp_path):
+    client = sandbox.client()
+    seed(client, upload)
+    options = ImportOptions(batch_mode=True, batch_mode_term_id="sis_term_id:F2026",
+                            batch_mode_enrollment_drop_status="completed")
+    kept = {"A": "F2026", "B": "F2026"}
+    second = upload.files(courses=courses(kept), sections=sections(kept),
+                          enrollments=enrollments(kept) + "C,u0,student,C-S1,active\n")
+    result = preview(client, second, options, tmp_path)
+    batch = result.batch
+    assert batch.deletes == {"courses": 1, "sections": 2, "enrollments": 4}
+    assert {d.new_status for d in batch.items if d.type == "enrollment"} == {"deleted"}
+    assert [(d.id, d.course_id, d.cascade) for d in batch.cascaded] == [("u0", "C", True)]
+    done = run_import(client, second, options)
+    assert batch_counts(done) == batch.deletes
+    with sandbox.lock:
+        left = {k: i.status for k, i in sandbox.world.enrollments.items() if k[0] == "C"}
+    assert set(left.values()) == {"deleted"} and len(left) == 5  # u0 went with its course
+
+
 def test_threshold_that_stops_the_cleanup(sandbox, upload, tmp_path):
     client = sandbox.client()
     seed(client, upload)
