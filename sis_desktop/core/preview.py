@@ -74,8 +74,10 @@ class UploadIds:
                        "role_id", "associated_user_id", "status"),
     }
 
-    def __init__(self, skip_deletes: bool = False) -> None:
+    def __init__(self, skip_deletes: bool = False, skip_files: frozenset[str] = frozenset()) -> None:
         self.skip_deletes = skip_deletes
+        self.skip_files = skip_files  # files Canvas rejects whole: their rows do not count
+        self.files_seen: set[str] = set()
         self.accounts: dict[str, int] = {}
         self.terms: dict[str, int] = {}
         self.courses: dict[str, tuple[str, int]] = {}          # id → (term_id, status)
@@ -93,6 +95,9 @@ class UploadIds:
         return self.COLUMNS.get(type_name)
 
     def sink(self, type_name: str, file_name: str):
+        self.files_seen.add(file_name)
+        if file_name in self.skip_files:
+            return _ignore
         return getattr(self, "_" + type_name)(file_name)
 
     def _skip(self, kind: str, status: str) -> bool:
@@ -196,6 +201,10 @@ class UploadIds:
 
     def _s(self, value: str) -> str:
         return self._strings.setdefault(value, value)
+
+
+def _ignore(*_values) -> None:
+    return None
 
 
 # ---- results ----------------------------------------------------------------------------------
@@ -661,8 +670,9 @@ class Comparison:
                 self.cascaded.append(Deletion("enrollment", user, row[eid] if eid is not None else "",
                                               course_id=course, section_id=section, role=role,
                                               status=status, cascade=True))
-        self._change("enrollment", "updated", changes[0])
-        self._change("enrollment", "status_changed", changes[1])
+        if upload:
+            self._change("enrollment", "updated", changes[0])
+            self._change("enrollment", "status_changed", changes[1])
 
     def finish_enrollments(self) -> None:
         upload = self.ids.enrollments
@@ -756,8 +766,13 @@ def run_preview(paths: Iterable[str | Path], options: ImportOptions, client, *,
 
     stage = on_stage or (lambda _s, _d: None)
     stage("validating", None)
+    paths = list(paths)
     ids = UploadIds(skip_deletes=options.skip_deletes)
     validation = validate_paths(paths, cancelled=cancelled, collector=ids)
+    rejected = {f.name for f in validation.files if f.type is None} & ids.files_seen
+    if rejected:  # a file broke after some rows were taken: take the ids again without it
+        ids = UploadIds(skip_deletes=options.skip_deletes, skip_files=frozenset(rejected))
+        validation = validate_paths(paths, cancelled=cancelled, collector=ids)
     supplied = [f.type for f in validation.files if f.type]
     params = report_parameters(supplied, options)
     fetched = fetch_report(client, KIND, params, cache_dir=cache_dir, max_age=max_age,

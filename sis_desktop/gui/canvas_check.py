@@ -83,7 +83,7 @@ class CanvasCheckPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("canvasCheckPanel")
         self._context = context
-        self._intervals = intervals
+        self.intervals = intervals
         self.task: PreviewTask | None = None
         self.result: Any = None
         self._fingerprint: tuple | None = None
@@ -145,7 +145,7 @@ class CanvasCheckPanel(QWidget):
             return None
         client_factory, paths, options = context
         task = PreviewTask(client_factory, paths, options, refresh=refresh,
-                           intervals=self._intervals)
+                           intervals=self.intervals)
         fingerprint = _fingerprint(paths, options)
         task.progress.connect(self._progress)
         task.finished.connect(lambda result: self._finished(task, result, fingerprint))

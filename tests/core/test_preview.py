@@ -192,6 +192,22 @@ def test_a_deleted_course_takes_its_enrollments_along(sandbox, upload, tmp_path)
     assert set(left.values()) == {"deleted"} and len(left) == 5  # u0 went with its course
 
 
+def test_a_file_canvas_rejects_whole_is_not_supplied(sandbox, upload, tmp_path):
+    client = sandbox.client()
+    seed(client, upload)
+    kept = {"A": "F2026", "B": "F2026"}
+    broken = enrollments(kept).replace("A,u1,", 'A,"u1,', 1)  # an unclosed quote mid-file
+    second = upload.files(courses=courses(kept), sections=sections(kept), enrollments=broken)
+    result = preview(client, second, F2026, tmp_path)
+    assert result.batch.supplied == ["course", "section"]
+    assert result.batch.deletes == {"courses": 1, "sections": 2}
+    assert "enrollments" not in result.changes
+    done = run_import(client, second, F2026)
+    counts = batch_counts(done)
+    assert {k: counts[k] for k in result.batch.deletes} == result.batch.deletes
+    assert counts["enrollments"] == 0
+
+
 def test_threshold_that_stops_the_cleanup(sandbox, upload, tmp_path):
     client = sandbox.client()
     seed(client, upload)

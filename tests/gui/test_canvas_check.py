@@ -86,3 +86,39 @@ def test_full_batch_dialog_offers_the_check_then_shows_it(qtbot, panel):
     stale = panel.batch_section(panel.state["paths"], other)
     qtbot.addWidget(stale)
     assert "other files or options" in stale.headline.text()
+
+
+def test_main_window_tab_and_full_batch_dialog(qtbot, sandbox, tmp_path):
+    from sis_desktop.gui.main_window import MainWindow
+    from tests.gui.test_main_window import FAST_POLL, SAMPLES, load, upload_button
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.poll_options = dict(FAST_POLL)
+    window.show()
+    check = window.canvas_check
+    assert window.tabs.indexOf(check) == window.tabs.indexOf(window.preflight) + 1
+    check.start()
+    assert check.stage_label.text() == "Choose the files first."
+    with qtbot.waitSignal(window.terms_loaded, timeout=10000):
+        window.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
+    load(window, qtbot, [SAMPLES / "courses.csv"])
+    check.intervals = [0.02]
+    with qtbot.waitSignal(check.checked, timeout=20000):
+        check.check_button.click()
+    assert "Not a full batch" in check.summary.text()
+    panel = window.options_panel
+    panel.batch_check.setChecked(True)
+    panel.term_picker.select_param("2")
+    qtbot.waitUntil(lambda: upload_button(window).isEnabled(), timeout=5000)
+    upload_button(window).click()
+    qtbot.waitUntil(lambda: (d := window.findChild(FullBatchConfirmDialog)) is not None
+                    and d.isVisible(), timeout=5000)
+    dialog = window.findChild(FullBatchConfirmDialog)
+    headline = dialog.findChild(QLabel, "previewHeadline")
+    assert "other files or options" in headline.text()  # checked before batch mode was on
+    with qtbot.waitSignal(check.checked, timeout=20000):
+        dialog.findChild(type(check.check_button), "runPreviewButton").click()
+    assert headline.text().startswith("Canvas will delete nothing in Fall 2026")
+    dialog.reject()
+    window.close()
