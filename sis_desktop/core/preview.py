@@ -85,6 +85,7 @@ class UploadIds:
         self.users: dict[str, int] = {}
         self.user_integrations: set[str] = set()
         self.enrollments: dict[tuple[str, str, str], int] = {}  # (section ref, user, role) → status
+        self.enrollments_per_ref: dict[str, list[int]] = {}  # section ref → keys per status code
         self.role_ids = False
         self.pending: list[tuple[str, int, tuple]] = []  # rows whose references are not in the upload
         self.skipped: dict[str, int] = {}  # rows skipped by skip_deletes, per type
@@ -159,6 +160,7 @@ class UploadIds:
 
         intern = strings.setdefault
         roles = ROLE_KEYS
+        per_ref = self.enrollments_per_ref
 
         def add(n, course_id, section_id, user_id, user_integration_id, role, role_id, assoc,
                 status):
@@ -193,7 +195,13 @@ class UploadIds:
             if assoc:
                 key_role = key_role + "\x00" + assoc
             key = (ref, user, intern(key_role, key_role))
+            size = len(enrollments)
             enrollments[key] = code
+            if len(enrollments) != size:  # a new key: count it under its section (for N)
+                counts = per_ref.get(ref)
+                if counts is None:
+                    counts = per_ref[ref] = [0] * 6
+                counts[code] += 1
             if missing:
                 pending.append((file_name, n, ("enrollment", course_id, section_id, user_id,
                                                user_integration_id, key)))
@@ -365,6 +373,7 @@ class Comparison:
         self.cascaded: list[Deletion] = []
         self.counts = {"course": [0, 0], "section": [0, 0], "enrollment": [0, 0]}  # n, N
         self.batch_terms: set[str] = set()
+        self.enrollments_seen = 0  # the upload's enrollments found in Canvas's report
 
     # -- helpers
     def _change(self, kind: str, what: str, n: int = 1) -> None:
@@ -599,7 +608,9 @@ class Comparison:
                 elif course and course not in courses:
                     message = f"An enrollment referenced a non-existent course {course}"
                 if message:
-                    ids.enrollments.pop(key, None)
+                    code = ids.enrollments.pop(key, None)
+                    if code is not None:
+                        ids.enrollments_per_ref[key[0]][code % SEEN] -= 1
             if message:
                 self.unresolved.append(Unresolved(file_name, n, message))
         ids.pending = []
@@ -670,37 +681,32 @@ class Comparison:
                 self.cascaded.append(Deletion("enrollment", user, row[eid] if eid is not None else "",
                                               course_id=course, section_id=section, role=role,
                                               status=status, cascade=True))
+        self.enrollments_seen = changes[0] + changes[1]
         if upload:
             self._change("enrollment", "updated", changes[0])
             self._change("enrollment", "status_changed", changes[1])
 
     def finish_enrollments(self) -> None:
+        """The upload's new enrollments, and N's stamped part: the upload's enrollments that
+        are not deleted (nor in the drop status) and whose course ends up in the batch term(s)."""
         upload = self.ids.enrollments
         if not upload:
             return
+        self._change("enrollment", "new", len(upload) - self.enrollments_seen)
         terms = self.batch_terms if "enrollment" in self.supplied else set()
+        if not terms:
+            return
         drop = _UPLOAD_STATUS.get(self.drop, DELETED)
-        new = 0
         stamped_live = 0
-        ids = self.ids
-        term_of: dict[str, str | None] = {}
-        for (ref, _user, _role), code in upload.items():
-            if code < SEEN:
-                new += 1
+        for ref, counts in self.ids.enrollments_per_ref.items():
+            if ref.startswith("\x00"):
+                course = ref[1:]
             else:
-                code -= SEEN
-            if terms and code != DELETED and code != drop:
-                term = term_of.get(ref, "?")
-                if term == "?":
-                    if ref.startswith("\x00"):
-                        course = ref[1:]
-                    else:
-                        up = ids.sections.get(ref)
-                        course = up[0] if up else self.canvas_sections.get(ref, "")
-                    term = term_of[ref] = self._course_post_term(course)
-                if term in terms:
-                    stamped_live += 1
-        self._change("enrollment", "new", new)
+                up = self.ids.sections.get(ref)
+                course = up[0] if up else self.canvas_sections.get(ref, "")
+            if self._course_post_term(course) in terms:
+                stamped_live += sum(n for code, n in enumerate(counts)
+                                    if code != DELETED and code != drop)
         self.counts["enrollment"][1] += stamped_live
 
     # -- verdict
