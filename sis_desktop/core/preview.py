@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .canvas.options import ImportOptions
-from .canvas.reports import (DEFAULT_MAX_AGE, FetchedReport, ReportFile, fetch_report,
-                             open_report_files)
+from .canvas.reports import (DEFAULT_MAX_AGE, FILE_ORDER, FetchedReport, ReportFile,
+                             fetch_report, open_report_files)
 
 KIND = "provisioning_csv"
 BATCH_TYPES = ("course", "section", "enrollment")
@@ -150,23 +150,20 @@ class UploadIds:
         return add
 
     def _enrollment(self, file_name):
-        strings = self._strings
-        enrollments = self.enrollments
-        courses, sections, users = self.courses, self.sections, self.users
-        integrations = self.user_integrations
+        ids = self
         pending = self.pending
-        codes = _UPLOAD_STATUS
         skip_deletes = self.skip_deletes
+        course_refs: dict[str, str] = {}  # course id → its default section's ref
 
-        intern = strings.setdefault
-        roles = ROLE_KEYS
-        per_ref = self.enrollments_per_ref
-
+        # The hot path of a million-row file: every name it uses is a local (default args).
         def add(n, course_id, section_id, user_id, user_integration_id, role, role_id, assoc,
-                status):
+                status, intern=self._strings.setdefault, users=self.users,
+                sections=self.sections, courses=self.courses, roles=ROLE_KEYS,
+                enrollments=self.enrollments, per_ref=self.enrollments_per_ref,
+                codes=_UPLOAD_STATUS, integrations=self.user_integrations):
             code = ACTIVE if not status or status == "active" else codes.get(status.lower(), OTHER)
             if code == DELETED and skip_deletes:
-                self.skipped["enrollment"] = self.skipped.get("enrollment", 0) + 1
+                ids.skipped["enrollment"] = ids.skipped.get("enrollment", 0) + 1
                 return
             if user_id:
                 user = intern(user_id, user_id)
@@ -177,24 +174,19 @@ class UploadIds:
                 missing = user_integration_id not in integrations
             if section_id:
                 ref = intern(section_id, section_id)
-                missing = missing or section_id not in sections or bool(
-                    course_id and course_id not in courses)
+                if section_id not in sections or (course_id and course_id not in courses):
+                    missing = True
             else:
-                ref = "\x00" + course_id
-                ref = intern(ref, ref)
-                missing = missing or course_id not in courses
+                ref = course_refs.get(course_id)
+                if ref is None:
+                    ref = "\x00" + course_id
+                    ref = course_refs[course_id] = intern(ref, ref)
+                if course_id not in courses:
+                    missing = True
             key_role = roles.get(role)
-            if key_role is None:
-                if role:
-                    key_role = role
-                elif role_id:
-                    key_role = "\x02" + role_id
-                    self.role_ids = True
-                else:
-                    key_role = "student"
-            if assoc:
-                key_role = key_role + "\x00" + assoc
-            key = (ref, user, intern(key_role, key_role))
+            if key_role is None or assoc:
+                key_role = _role_key(ids, role, role_id, assoc, key_role, intern)
+            key = (ref, user, key_role)
             size = len(enrollments)
             enrollments[key] = code
             if len(enrollments) != size:  # a new key: count it under its section (for N)
@@ -209,6 +201,23 @@ class UploadIds:
 
     def _s(self, value: str) -> str:
         return self._strings.setdefault(value, value)
+
+
+def _role_key(ids: UploadIds, role: str, role_id: str, assoc: str, known: str | None,
+              intern) -> str:
+    """The role part of an enrollment's key when it is not a plain built-in role."""
+    if known is not None:
+        key = known
+    elif role:
+        key = role
+    elif role_id:
+        key = "\x02" + role_id
+        ids.role_ids = True
+    else:
+        key = "student"
+    if assoc:
+        key = key + "\x00" + assoc
+    return intern(key, key)
 
 
 def _ignore(*_values) -> None:
@@ -753,7 +762,9 @@ def compare(ids: UploadIds, options: ImportOptions, supplied: Iterable[str],
     supplied = [t for t in BATCH_TYPES if t in set(supplied)] + \
         [t for t in supplied if t not in BATCH_TYPES]
     comparison = Comparison(ids, options, supplied)
-    with open_report_files(fetched.path) as files:
+    asked = [name for name in FILE_ORDER if str(fetched.report.parameters.get(name)) == "true"]
+    single = asked[0] if len(asked) == 1 else None  # one file comes as a plain CSV
+    with open_report_files(fetched.path, single_name=single) as files:
         comparison.read(files, cancelled, tick)
     return PreviewResult(fetched, comparison.batch(), comparison.changes,
                          sorted(comparison.unresolved, key=lambda u: (u.file, u.row)))

@@ -253,3 +253,13 @@ def test_status_changes_are_counted(sandbox, upload, tmp_path):
                                          {"B": "deleted"}))
     result = preview(client, paths, ImportOptions(), tmp_path)
     assert result.changes["courses"] == {"new": 1, "updated": 1, "status_changed": 1}
+
+
+def test_an_upload_of_users_only_needs_a_small_report(sandbox, upload, tmp_path):
+    client = sandbox.client()
+    seed(client, upload)
+    paths = upload.files(users=USERS + "u99,login99,New,Person,active\n")
+    result = preview(client, paths, ImportOptions(), tmp_path)
+    assert result.report.report.parameters["users"] == "true"
+    assert "enrollments" not in result.report.report.parameters
+    assert result.changes == {"users": {"new": 1, "updated": 6, "status_changed": 0}}
