@@ -159,6 +159,12 @@ def render(result, *, details: bool) -> str:
         for kind, c in result.changes.items():
             out.append(f"  {kind}: {c['new']:,} new, {c['updated']:,} updated, "
                        f"{c['status_changed']:,} status changed")
+    if result.references:
+        out.append("References to what is not in the files: " + "; ".join(
+            f"{kind} {c['in_canvas']:,} found in Canvas, {c['nowhere']:,} nowhere"
+            for kind, c in result.references.items()) + ".")
+    for note in result.notes[:MAX_LISTED if not details else None]:
+        out.append(f"  note: {note.file}, row {note.row}: {note.message}")
     if result.unresolved:
         out.append(f"References that exist neither in the files nor in Canvas "
                    f"({len(result.unresolved):,} rows; Canvas will skip them):")

@@ -128,6 +128,8 @@ class UploadIds:
                 return
             if account_id and account_id not in self.accounts:
                 self.pending.append((file_name, n, ("account", course_id, account_id)))
+            if term_id and term_id not in self.terms:
+                self.pending.append((file_name, n, ("term", course_id, term_id)))
             self.courses[course_id] = (term_id, status_code(status))
         return add
 
@@ -310,6 +312,8 @@ class PreviewResult:
     batch: BatchPreview | None
     changes: dict[str, dict[str, int]]
     unresolved: list[Unresolved]
+    references: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: list[Unresolved] = field(default_factory=list)
     limits: tuple[str, ...] = LIMITS
 
     def to_json(self, details: bool = False) -> dict[str, Any]:
@@ -322,6 +326,8 @@ class PreviewResult:
             "batch": self.batch.to_json(details) if self.batch else None,
             "changes": self.changes,
             "unresolved": [u.to_json() for u in self.unresolved],
+            "references": self.references,
+            "notes": [u.to_json() for u in self.notes],
             "limits": list(self.limits),
         }
 
@@ -383,6 +389,8 @@ class Comparison:
         self.counts = {"course": [0, 0], "section": [0, 0], "enrollment": [0, 0]}  # n, N
         self.batch_terms: set[str] = set()
         self.enrollments_seen = 0  # the upload's enrollments found in Canvas's report
+        self.references: dict[str, dict[str, int]] = {}  # rows' references not in the upload
+        self.notes: list[Unresolved] = []
 
     # -- helpers
     def _change(self, kind: str, what: str, n: int = 1) -> None:
@@ -586,35 +594,59 @@ class Comparison:
                     self.counts["section"][1] += 1
 
     def resolve_references(self) -> None:
-        """Rows whose references are in neither the upload nor Canvas: Canvas's messages.
-        Their enrollments are dropped from the upload's set (Canvas will not stamp them)."""
+        """References to what is not in the upload, looked up in Canvas's data: counted per
+        kind (`references`); rows whose reference exists nowhere get Canvas's message
+        (`unresolved`) and their enrollments are dropped from the upload's set (Canvas will
+        not stamp them); an unknown course term is a note (Canvas says nothing)."""
         ids = self.ids
         courses = set(ids.courses) | set(self.canvas_courses)
         sections = set(ids.sections) | set(self.canvas_sections)
+        integrations = set(self.user_integration_of.values())
+        accounts = self.accounts | set(ids.accounts)
+        seen: dict[str, list[int]] = {}
+
+        def found(kind: str, value: str, known: bool) -> bool:
+            if value:
+                seen.setdefault(kind, [0, 0])[0 if known else 1] += 1
+            return known
+
         for file_name, n, ref in ids.pending:
             kind = ref[0]
             message = None
-            if kind == "parent" and ref[2] not in self.accounts and ref[2] not in ids.accounts:
-                message = f"Parent account didn't exist for {ref[1]}"
-            elif kind == "account" and ref[2] not in self.accounts and ref[2] not in ids.accounts:
-                message = f'Account not found "{ref[2]}" for course {ref[1]}'
-            elif kind == "course" and ref[2] not in courses:
-                message = f"Section {ref[1]} references course {ref[2]} which doesn't exist"
+            if kind in ("parent", "account"):
+                if not found("account", ref[2], ref[2] in accounts):
+                    message = (f"Parent account didn't exist for {ref[1]}" if kind == "parent"
+                               else f'Account not found "{ref[2]}" for course {ref[1]}')
+            elif kind == "term":
+                if not found("term", ref[2], f"sis:{ref[2]}" in self.active_terms):
+                    self.notes.append(Unresolved(file_name, n, (
+                        f"Course {ref[1]} names term {ref[2]}, which is not an active term in "
+                        f"Canvas; Canvas ignores it without a message (an existing course keeps "
+                        f"its term, a new one goes to the default term).")))
+            elif kind == "course":
+                if not found("course", ref[2], ref[2] in courses):
+                    message = f"Section {ref[1]} references course {ref[2]} which doesn't exist"
             elif kind == "enrollment":
                 _, course, section, user, integration, key = ref
                 shown = user or integration
-                user_known = (user in ids.users or user in self.user_ids) if user else (
-                    integration in ids.user_integrations or
-                    integration in set(self.user_integration_of.values()))
+                if user:
+                    user_known = user in ids.users or found("user", user, user in self.user_ids)
+                else:
+                    user_known = integration in ids.user_integrations or found(
+                        "user", integration, integration in integrations)
+                course_known = not course or course in ids.courses or found(
+                    "course", course, course in courses)
+                section_known = not section or section in ids.sections or found(
+                    "section", section, section in sections)
                 if not user_known:
                     message = (f"User not found for enrollment (User ID: {shown}, Course ID: "
                                f"{course}, Section ID: {section})")
-                elif course and course not in courses and section and section not in sections:
+                elif not course_known and not section_known:
                     message = (f"Neither course nor section existed for user enrollment "
                                f"(Course ID: {course}, Section ID: {section}, User ID: {shown})")
-                elif section and section not in sections:
+                elif not section_known:
                     message = f"An enrollment referenced a non-existent section {section}"
-                elif course and course not in courses:
+                elif not course_known:
                     message = f"An enrollment referenced a non-existent course {course}"
                 if message:
                     code = ids.enrollments.pop(key, None)
@@ -623,6 +655,8 @@ class Comparison:
             if message:
                 self.unresolved.append(Unresolved(file_name, n, message))
         ids.pending = []
+        self.references = {PLURAL.get(k, k + "s"): {"in_canvas": a, "nowhere": b}
+                           for k, (a, b) in sorted(seen.items())}
 
     def read_enrollments(self, f: ReportFile, cancelled, tick) -> None:
         names = ("course_id", "section_id", "user_id", "role", "status", "associated_user_id",
@@ -767,7 +801,8 @@ def compare(ids: UploadIds, options: ImportOptions, supplied: Iterable[str],
     with open_report_files(fetched.path, single_name=single) as files:
         comparison.read(files, cancelled, tick)
     return PreviewResult(fetched, comparison.batch(), comparison.changes,
-                         sorted(comparison.unresolved, key=lambda u: (u.file, u.row)))
+                         sorted(comparison.unresolved, key=lambda u: (u.file, u.row)),
+                         comparison.references, comparison.notes)
 
 
 def run_preview(paths: Iterable[str | Path], options: ImportOptions, client, *,

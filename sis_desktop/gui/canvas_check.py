@@ -240,6 +240,14 @@ def summary_text(result: Any) -> str:
     for kind, c in result.changes.items():
         lines.append(f"{kind.capitalize()}: {c['new']:,} new, {c['updated']:,} updated, "
                      f"{c['status_changed']:,} status changed.")
+    if result.references:
+        lines.append("References to what is not in the files: " + "; ".join(
+            f"{kind} {c['in_canvas']:,} found in Canvas, {c['nowhere']:,} nowhere"
+            for kind, c in result.references.items()) + ".")
+    if result.notes:
+        lines.append(f"Note: {result.notes[0].file} row {result.notes[0].row}: "
+                     f"{result.notes[0].message}" + (f" (and {len(result.notes) - 1:,} more like it)"
+                                                     if len(result.notes) > 1 else ""))
     if result.unresolved:
         n = len(result.unresolved)
         lines.append(f"{n:,} {'row references' if n == 1 else 'rows reference'} something that "

@@ -241,6 +241,8 @@ def test_references_resolve_against_canvas(sandbox, upload, tmp_path):
         (4, "User not found for enrollment (User ID: ghost, Course ID: A, Section ID: )"),
     ]
     assert result.changes["enrollments"] == {"new": 1, "updated": 0, "status_changed": 0}
+    assert result.references == {"courses": {"in_canvas": 2, "nowhere": 1},
+                                 "users": {"in_canvas": 2, "nowhere": 1}}
     done = run_import(client, paths, ImportOptions())
     messages = [e.message for e in client.import_errors(done.id)]
     assert sorted(messages) == sorted(u.message for u in result.unresolved)
@@ -263,3 +265,13 @@ def test_an_upload_of_users_only_needs_a_small_report(sandbox, upload, tmp_path)
     assert result.report.report.parameters["users"] == "true"
     assert "enrollments" not in result.report.report.parameters
     assert result.changes == {"users": {"new": 1, "updated": 6, "status_changed": 0}}
+
+
+def test_a_course_term_canvas_does_not_know_is_a_note(sandbox, upload, tmp_path):
+    client = sandbox.client()
+    paths = upload.files(courses=courses({"Q1": "W2030", "Q2": "F2026"}))
+    result = preview(client, paths, ImportOptions(), tmp_path)
+    assert result.unresolved == []
+    assert [(n.row, n.message.split(",")[0]) for n in result.notes] == [
+        (2, "Course Q1 names term W2030")]
+    assert result.references == {"terms": {"in_canvas": 1, "nowhere": 1}}
