@@ -423,11 +423,13 @@ class Comparison:
         if "terms" in files:
             self.read_terms(files["terms"])
         self.resolve_batch_terms()
+        self.resolve_references(("parent", "account"))  # rows that error are not stamped
         if "courses" in files:
             self.read_courses(files["courses"])
+        self.resolve_references(("course",))
         if "sections" in files:
             self.read_sections(files["sections"])
-        self.resolve_references()
+        self.resolve_references(("term", "enrollment"))
         self.count_upload_courses_sections()
         if "enrollments" in files:
             self.read_enrollments(files["enrollments"], cancelled, tick)
@@ -593,7 +595,7 @@ class Comparison:
                 if code != DELETED and self._course_post_term(course) in terms:
                     self.counts["section"][1] += 1
 
-    def resolve_references(self) -> None:
+    def resolve_references(self, kinds: tuple[str, ...]) -> None:
         """References to what is not in the upload, looked up in Canvas's data: counted per
         kind (`references`); rows whose reference exists nowhere get Canvas's message
         (`unresolved`) and their enrollments are dropped from the upload's set (Canvas will
@@ -610,13 +612,20 @@ class Comparison:
                 seen.setdefault(kind, [0, 0])[0 if known else 1] += 1
             return known
 
-        for file_name, n, ref in ids.pending:
+        later = []
+        for item in ids.pending:
+            file_name, n, ref = item
             kind = ref[0]
+            if kind not in kinds:
+                later.append(item)
+                continue
             message = None
             if kind in ("parent", "account"):
                 if not found("account", ref[2], ref[2] in accounts):
                     message = (f"Parent account didn't exist for {ref[1]}" if kind == "parent"
                                else f'Account not found "{ref[2]}" for course {ref[1]}')
+                    if kind == "account":
+                        ids.courses.pop(ref[1], None)
             elif kind == "term":
                 if not found("term", ref[2], f"sis:{ref[2]}" in self.active_terms):
                     self.notes.append(Unresolved(file_name, n, (
@@ -626,6 +635,7 @@ class Comparison:
             elif kind == "course":
                 if not found("course", ref[2], ref[2] in courses):
                     message = f"Section {ref[1]} references course {ref[2]} which doesn't exist"
+                    ids.sections.pop(ref[1], None)
             elif kind == "enrollment":
                 _, course, section, user, integration, key = ref
                 shown = user or integration
@@ -654,9 +664,12 @@ class Comparison:
                         ids.enrollments_per_ref[key[0]][code % SEEN] -= 1
             if message:
                 self.unresolved.append(Unresolved(file_name, n, message))
-        ids.pending = []
-        self.references = {PLURAL.get(k, k + "s"): {"in_canvas": a, "nowhere": b}
-                           for k, (a, b) in sorted(seen.items())}
+        ids.pending = later
+        for k, (a, b) in seen.items():
+            slot = self.references.setdefault(PLURAL.get(k, k + "s"), {"in_canvas": 0, "nowhere": 0})
+            slot["in_canvas"] += a
+            slot["nowhere"] += b
+        self.references = dict(sorted(self.references.items()))
 
     def read_enrollments(self, f: ReportFile, cancelled, tick) -> None:
         names = ("course_id", "section_id", "user_id", "role", "status", "associated_user_id",

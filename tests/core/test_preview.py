@@ -275,3 +275,17 @@ def test_a_course_term_canvas_does_not_know_is_a_note(sandbox, upload, tmp_path)
     assert [(n.row, n.message.split(",")[0]) for n in result.notes] == [
         (2, "Course Q1 names term W2030")]
     assert result.references == {"terms": {"in_canvas": 1, "nowhere": 1}}
+
+
+def test_a_course_whose_account_exists_nowhere_is_not_stamped(sandbox, upload, tmp_path):
+    client = sandbox.client()
+    seed(client, upload)
+    rows = ("course_id,short_name,long_name,account_id,term_id,status\n"
+            "A,A,A,,F2026,active\nB,B,B,,F2026,active\nC,C,C,NOWHERE,F2026,active\n")
+    paths = upload.files(courses=rows)
+    options = ImportOptions(batch_mode=True, batch_mode_term_id="sis_term_id:F2026")
+    result = preview(client, paths, options, tmp_path)
+    assert [u.message for u in result.unresolved] == ['Account not found "NOWHERE" for course C']
+    assert result.batch.deletes == {"courses": 1}  # C's row errors, so cleanup deletes C
+    done = run_import(client, paths, options)
+    assert batch_counts(done)["courses"] == 1
