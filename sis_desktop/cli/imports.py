@@ -29,28 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Check the files, upload them as one SIS import, and "
                                    "optionally wait for Canvas to finish it.")
     p.add_argument("paths", nargs="+", metavar="PATH", help=".csv or .zip file(s); several CSVs are zipped together")
-    g = p.add_argument_group("Canvas import options")
-    g.add_argument("--import-type", default="instructure_csv", metavar="T")
-    g.add_argument("--batch-mode", action="store_true", help="full batch update of one term (deletes what is missing)")
-    g.add_argument("--batch-term-id", metavar="ID", help="term of the batch (Canvas id or sis_term_id:X)")
-    g.add_argument("--multi-term-batch-mode", action="store_true", help="batch mode over every term in terms.csv")
-    g.add_argument("--change-threshold", type=int, metavar="N", help="percent of deletions above which Canvas stops")
-    g.add_argument("--batch-mode-enrollment-drop-status", metavar="S", help="deleted, completed or inactive")
-    g.add_argument("--skip-deletes", action="store_true", help="skip rows whose status is deleted")
-    g.add_argument("--override-sis-stickiness", action="store_true", help="overwrite changes made in the Canvas UI")
-    g.add_argument("--add-sis-stickiness", action="store_true", help="treat this import's changes as UI changes")
-    g.add_argument("--clear-sis-stickiness", action="store_true", help="clear the UI-changed state of touched fields")
-    g.add_argument("--update-sis-id-if-login-claimed", action="store_true")
-    g.add_argument("--diffing-data-set-identifier", metavar="ID", help="diff against the last import of this data set")
-    g.add_argument("--diffing-remaster-data-set", action="store_true")
-    g.add_argument("--diffing-drop-status", metavar="S", help="deleted, completed, inactive or deleted_last_completed")
-    g.add_argument("--diffing-user-remove-status", metavar="S", help="deleted or suspended")
-    g.add_argument("--diff-row-count-threshold", type=int, metavar="N")
+    add_import_options(p)
     p.add_argument("--raw", action="store_true", help="send the file as the raw body instead of multipart")
     p.add_argument("--no-validate", action="store_true", help="skip the pre-flight check of the files")
     p.add_argument("--force", action="store_true", help="upload even when the pre-flight check finds errors")
     p.add_argument("--wait", action="store_true", help="follow the import until Canvas finishes it")
     p.add_argument("--json", action="store_true", help="print only Canvas's import object as JSON")
+    p.add_argument("--preview", action="store_true", help="check against Canvas's data first "
+                   "(see 'preview'); stop when the change threshold would stop the cleanup, unless --force")
     p.set_defaults(func=import_command)
 
     p = sub.add_parser("status", help="show one import")
@@ -85,6 +71,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--undelete-only", action="store_true", help="only undo deletions")
     p.add_argument("--unconclude-only", action="store_true", help="only undo concluded enrollments")
     p.set_defaults(func=restore_command)
+
+
+def add_import_options(p: argparse.ArgumentParser) -> None:
+    """The Canvas import option flags (read back by `options_from_args`)."""
+    g = p.add_argument_group("Canvas import options")
+    g.add_argument("--import-type", default="instructure_csv", metavar="T")
+    g.add_argument("--batch-mode", action="store_true", help="full batch update of one term (deletes what is missing)")
+    g.add_argument("--batch-term-id", metavar="ID", help="term of the batch (Canvas id or sis_term_id:X)")
+    g.add_argument("--multi-term-batch-mode", action="store_true", help="batch mode over every term in terms.csv")
+    g.add_argument("--change-threshold", type=int, metavar="N", help="percent of deletions above which Canvas stops")
+    g.add_argument("--batch-mode-enrollment-drop-status", metavar="S", help="deleted, completed or inactive")
+    g.add_argument("--skip-deletes", action="store_true", help="skip rows whose status is deleted")
+    g.add_argument("--override-sis-stickiness", action="store_true", help="overwrite changes made in the Canvas UI")
+    g.add_argument("--add-sis-stickiness", action="store_true", help="treat this import's changes as UI changes")
+    g.add_argument("--clear-sis-stickiness", action="store_true", help="clear the UI-changed state of touched fields")
+    g.add_argument("--update-sis-id-if-login-claimed", action="store_true")
+    g.add_argument("--diffing-data-set-identifier", metavar="ID", help="diff against the last import of this data set")
+    g.add_argument("--diffing-remaster-data-set", action="store_true")
+    g.add_argument("--diffing-drop-status", metavar="S", help="deleted, completed, inactive or deleted_last_completed")
+    g.add_argument("--diffing-user-remove-status", metavar="S", help="deleted or suspended")
+    g.add_argument("--diff-row-count-threshold", type=int, metavar="N")
 
 
 def import_id(text: str) -> str:
@@ -177,6 +184,10 @@ def import_command(args: argparse.Namespace) -> int:
     if not args.no_validate:
         validate(job, force=args.force)
         duplicate_guard(job, force=args.force)
+    if args.preview:  # check against Canvas's data; may stop here (exit code)
+        from sis_desktop.cli.preview import preview_gate
+        if (stop := preview_gate(args, job.paths, options, target)) is not None:
+            return stop
     bar = TransferBar(sys.stderr) if not args.json and is_tty(sys.stderr) else None
     sent = [0, -1]
 

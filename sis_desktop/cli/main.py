@@ -22,6 +22,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANVAS, EXIT_UNKNOWN = 0, 1, 2, 3, 4
 COMMAND_MODULES = (
     "sis_desktop.cli.imports",    # import, status, list, abort, errors, restore
     "sis_desktop.cli.validate",   # validate
+    "sis_desktop.cli.preview",    # preview
     "sis_desktop.cli.profiles",   # profiles …
     "sis_desktop.cli.history",    # history
     "sis_desktop.cli.sandbox",    # sandbox

@@ -37,7 +37,8 @@ class FullBatchConfirmDialog(QDialog):
     term's name or SIS id (multi-term: "all terms") and pressed "Run full batch"."""
 
     def __init__(self, term: Term | None, counts: dict[str, int], options: ImportOptions,
-                 parent: QWidget | None = None, *, file_term_ids: set[str] | None = None) -> None:
+                 parent: QWidget | None = None, *, file_term_ids: set[str] | None = None,
+                 preview_section: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fullBatchConfirmDialog")
         self.setWindowTitle("Confirm full batch update")
@@ -75,6 +76,8 @@ class FullBatchConfirmDialog(QDialog):
         layout.addWidget(deletes)
 
         layout.addLayout(self._counts_form(counts))
+        if preview_section is not None:  # what Canvas's own data says will be deleted
+            layout.addWidget(preview_section)
         for text, name in self._warnings(counts, options) + self._term_mismatch(term, file_term_ids):
             label = QLabel(text)
             label.setObjectName(name)

@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
         QVBoxLayout(self.history_page).setContentsMargins(0, 0, 0, 0)
         self._history_view: QWidget | None = None
         self.tabs.addTab(self.preflight, icons.info_icon(), "Pre-&flight")
+        from .canvas_check import CanvasCheckPanel
+        self.canvas_check = CanvasCheckPanel(self._check_context, self)
+        self.tabs.addTab(self.canvas_check, "Check against &Canvas")
         self.tabs.addTab(self.import_page, icons.upload_icon(), "&Import")
         self.tabs.addTab(self.history_page, "&History")
 
@@ -536,7 +539,8 @@ class MainWindow(QMainWindow):
             counts = self.report.counts_by_type() if self.report else {}
             dialog = FullBatchConfirmDialog(
                 self.options_panel.selected_term(), counts, options, self,
-                file_term_ids=self.report.term_ids if self.report else None)
+                file_term_ids=self.report.term_ids if self.report else None,
+                preview_section=self.canvas_check.batch_section(self.drop_zone.paths(), options))
             dialog.accepted.connect(lambda: self._start_import(options))
             dialog.rejected.connect(lambda: self.statusBar().showMessage(
                 "Full batch update cancelled; nothing was sent."))
@@ -544,6 +548,13 @@ class MainWindow(QMainWindow):
             dialog.open()
         else:
             self._start_import(options)
+
+    def _check_context(self) -> Any:
+        """For “Check against Canvas”: (client factory, files, options), or why not."""
+        paths = self.drop_zone.paths()
+        if self.client_factory is None or not paths:
+            return "Connect to Canvas first." if paths else "Choose the files first."
+        return self.client_factory, paths, self.options_panel.options()
 
     def target(self) -> Any:
         """Where an upload made now would go (the selected profile and its connection)."""
@@ -556,7 +567,7 @@ class MainWindow(QMainWindow):
             self._update_actions()
             return
         self.imports.start(self.target(), self.drop_zone.paths(), options, self.report)
-        self.tabs.setCurrentIndex(1)
+        self.tabs.setCurrentWidget(self.import_page)
         self._update_actions()
 
     @property

@@ -554,3 +554,5 @@ def _late_options(req: Request, record: ImportRecord, multi_term: bool) -> str |
         opts["diff_row_count_threshold"] = rows
     return None
 
+
+from . import reports  # noqa: E402,F401  (registers the Account Reports routes)

@@ -264,12 +264,17 @@ class ImportJob:
         yield from self.hold_point("cleanup_batch")
         total = sum(len(stale) for _, _, stale, _ in plan)
         done = 0
+        with sb.lock:
+            within = sb.world.enrollments_by_container()
         for store, noun, stale, _ in reversed(plan):
             for key in stale:
                 with sb.lock:
                     status = drop if store == "enrollments" else "deleted"
                     sb.world.drop(store, key, status, self.record)
                     rec.changes[-1] = rec.changes[-1] + ("batch",)
+                    for inside in sb.world.live_enrollments_in(store, key, within):  # cascade
+                        sb.world.drop("enrollments", inside, "deleted", self.record)
+                        rec.changes[-1] = rec.changes[-1] + ("batch",)
                     done += 1
                     rec.progress = done * 100 // max(total, 1)
                     rec.touch()

@@ -57,6 +57,7 @@ class Sandbox:
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._worker = Worker(self)
+        self.on_stop: list = []  # callables run by stop() (e.g. the reports' file store)
 
     # ----- lifecycle
     def start(self) -> "Sandbox":
@@ -81,6 +82,8 @@ class Sandbox:
             self._thread.join(timeout=5)
             self._thread = None
         self._worker.stop()
+        for hook in list(self.on_stop):
+            hook()
 
     def close(self) -> None:
         """Stop, and remove the data folder if the sandbox made it."""

@@ -152,7 +152,8 @@ class World:
         sis, parent = row.get("account_id") or "", row.get("parent_account_id") or ""
         if parent and parent not in self.accounts:
             return f"Parent account didn't exist for {sis}"
-        self._set("accounts", sis, status, batch, {"parent": parent}, "Account", record)
+        self._set("accounts", sis, status, batch, {"parent": parent, "name": row.get("name")},
+                  "Account", record)
         return None
 
     def _apply_course(self, row, status, batch, record):
@@ -162,14 +163,17 @@ class World:
         term = row.get("term_id") or ""
         if term not in self.terms or self.terms[term]["status"] == "deleted":
             term = self.courses[sis].attrs["term"] if sis in self.courses else ""
-        self._set("courses", sis, status, batch, {"term": term}, "Course", record)
+        self._set("courses", sis, status, batch, {"term": term, "account": account,
+                  "short_name": row.get("short_name"), "long_name": row.get("long_name")},
+                  "Course", record)
         return None
 
     def _apply_section(self, row, status, batch, record):
         sis, course = row.get("section_id") or "", row.get("course_id") or ""
         if course not in self.courses:
             return f"Section {sis} references course {course} which doesn't exist"
-        self._set("sections", sis, status, batch, {"course": course}, "CourseSection", record)
+        self._set("sections", sis, status, batch, {"course": course, "name": row.get("name")},
+                  "CourseSection", record)
         return None
 
     def _apply_user(self, row, status, batch, record):
@@ -231,6 +235,21 @@ class World:
         previous, item.status = item.status, status
         stat = {"courses": "Course", "sections": "CourseSection"}.get(store_name, "Enrollment")
         record(store_name, key, previous, status, stat)
+
+    def enrollments_by_container(self) -> dict[tuple[str, str], list]:
+        """Enrollment keys per ("courses", course) and ("sections", section)."""
+        out: dict[tuple[str, str], list] = {}
+        for key in self.enrollments:
+            out.setdefault(("courses", key[0]), []).append(key)
+            if key[1]:
+                out.setdefault(("sections", key[1]), []).append(key)
+        return out
+
+    def live_enrollments_in(self, store_name: str, key, within: dict) -> list:
+        """Enrollments a deleted course or section takes with it (Canvas's destroy_batch:
+        any status but deleted, any role; not counted as batch deletions)."""
+        return [k for k in within.get((store_name, key), ())
+                if not self.enrollments[k].status.startswith("deleted")]
 
     def revert(self, store_name: str, key, status: str | None) -> None:
         if store_name == "terms":

@@ -72,6 +72,9 @@ def compile_checks(ftype: FileType, index: dict[str, int], env: dict[str, object
     b = Builder(index, env)
     for check in ftype.checks:
         _emit(b, check, ftype, needed)
+    if "COLLECT" in env:  # the row passed every check: hand its ids to the collector
+        columns, sink = env["COLLECT"]
+        b.add(f"{b.const(sink)}(n, {', '.join(b.col(c) for c in columns)})")
     width = max(width, max(index.values(), default=-1) + 1)
     body = ["n += 1",
             "if '\"' in last[0]: record_ok(last[0], row, n)",

@@ -66,8 +66,12 @@ class _Unreadable(Exception):
 
 def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.Event | None = None,
                    on_progress: ProgressCallback | None = None,
-                   institutional_tags: bool = False) -> Report:
+                   institutional_tags: bool = False, collector=None) -> Report:
     """Check one CSV, one zip, or several CSVs validated as one upload.
+
+    `collector` (optional) takes the ids of every row the checks let through, in the same
+    pass: `collector.columns(type_name)` names the columns wanted (or None), and
+    `collector.sink(type_name, file_name)` returns `f(row_number, *values)`.
 
     Raises UnreadablePath (missing path, a folder, no permission) before reading anything,
     and `sis_desktop.core.canvas.errors.Cancelled` when `cancelled` is set. Calls
@@ -76,7 +80,9 @@ def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.E
     for path in paths:
         _check_readable(path)
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
-    return _Upload(cancelled, on_progress, institutional_tags).run(paths)
+    upload = _Upload(cancelled, on_progress, institutional_tags)
+    upload.collector = collector
+    return upload.run(paths)
 
 
 def _check_readable(path: Path) -> None:
@@ -105,6 +111,7 @@ class _Upload:
         self.on_progress = on_progress
         self.institutional_tags = institutional_tags
         self.stores = _new_stores()
+        self.collector = None
         self.done = 0
         self.total = 0
 
@@ -323,6 +330,9 @@ class _FileRun:
             if kind not in MAPPED_KINDS:
                 env[f"L_{kind}_add"] = self.local[kind].add
         env["NUL"] = self.nul
+        columns = upload.collector and upload.collector.columns(ftype.name)
+        if columns:
+            env["COLLECT"] = (tuple(columns), upload.collector.sink(ftype.name, self.name))
         self._rows(compile_checks(ftype, self.index, env, upload.needed, len(header)))
 
     def _rows(self, run) -> None:
