@@ -143,3 +143,29 @@ def test_a_history_that_cannot_be_written_never_stops_the_import(window, qtbot, 
         window.findChild(QPushButton, "uploadButton").click()
     assert done.args[0].workflow_state.value == "imported"
     assert any("could not be updated" in m and "not affected" in m for m in messages)
+
+
+def test_short_tasks_never_wait_behind_pollers(qtbot, sandbox):
+    """More imports followed than the short pool has threads: connecting, terms and
+    validation still run at once (pollers have a pool of their own)."""
+    from PySide6.QtCore import QObject
+    from sis_desktop.gui import tasks
+    sandbox.hold()
+    owner = QObject()
+    hub = followers()
+    client = sandbox.client()
+    ids = [client.create_import(SAMPLES / "users.csv").id for _ in range(tasks.MAX_THREADS + 1)]
+    keys = [hub.follow(sandbox.target(), i, owner, intervals=(30.0,)) for i in ids]
+    try:
+        # every poller has asked once and now waits on its thread
+        qtbot.waitUntil(lambda: all(sandbox.request_count("GET", rf"/sis_imports/{i}$") >= 1
+                                    for i in ids), timeout=WAIT)
+        with qtbot.waitSignal(tasks.start(tasks.CallTask(lambda: "terms")).finished,
+                              timeout=WAIT) as quick:
+            pass
+        assert quick.args == ["terms"]
+        assert all(hub.is_following(k) for k in keys)  # the pollers are all still there
+    finally:
+        for k in keys:
+            hub.release(k, owner)
+        qtbot.waitUntil(lambda: not any(hub.is_following(k) for k in keys), timeout=WAIT)
