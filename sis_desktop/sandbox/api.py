@@ -68,6 +68,8 @@ class Request:
     headers: Any  # email.message.Message (case-insensitive get)
     body: BodyReader
     form: list[tuple[str, str]] = field(default_factory=list)
+    anonymous: bool = False  # no token at all: Canvas answers 401 only after the account checks
+    base_url: str = ""  # scheme and host the client used (from its Host header)
 
     def params(self) -> list[tuple[str, str]]:
         return self.query + self.form
@@ -110,16 +112,21 @@ _ACC = r"/api/v1/accounts/(?P<account>[^/]+)"
 _ROUTES: list[tuple[str, re.Pattern[str], Any]] = []
 
 
-def route(method: str, pattern: str):
+def route(method: str, pattern: str, *, account_first: bool = False):
+    """Register a handler. `account_first`: the handler resolves its account before it
+    refuses a request without a token (it calls `require_user` itself)."""
     def register(func):
+        func.account_first = account_first
         _ROUTES.append((method, re.compile(f"^{pattern}$"), func))
         return func
     return register
 
 
 def dispatch(sandbox: "Sandbox", req: Request) -> Response:
+    req.base_url = base_url(sandbox, req)
     path = req.path[:-5] if req.path.endswith(".json") else req.path
     path = path.rstrip("/") or "/"
+    req.path = path  # Canvas's URL helpers (Link headers) name the path without `.json`
     for method, pattern, handler in _ROUTES:
         match = pattern.match(path)
         if match and method == req.method:
@@ -127,7 +134,7 @@ def dispatch(sandbox: "Sandbox", req: Request) -> Response:
     else:
         handler = match = None
     if handler is create_import:  # streams the body itself
-        return handler(sandbox, req, match.groupdict())
+        return string_ids(req, handler(sandbox, req, match.groupdict()))
     if not _read_small_body(req):  # Rails acts on no request whose body fell short
         return bad_request(sandbox)
     if handler is None:
@@ -139,22 +146,75 @@ def dispatch(sandbox: "Sandbox", req: Request) -> Response:
     denied = authenticate(sandbox, req)
     if denied is not None:
         return denied
+    if req.anonymous and not getattr(handler, "account_first", False):
+        return json_response(401, NO_CREDENTIALS, WWW_AUTH)
     response = handler(sandbox, req, match.groupdict())
-    response.headers.update(sandbox.rate_headers())
-    return response
+    if not req.anonymous:  # only token-authenticated requests are metered
+        response.headers.update(sandbox.rate_headers())
+    return string_ids(req, response)
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+def base_url(sandbox: "Sandbox", req: Request) -> str:
+    """Scheme and host for the URLs the answer names (Link, attachments, progress): the
+    request's Host header, as Rails' URL helpers use it; the sandbox's own address when the
+    header is missing or not a plain host[:port]."""
+    host = (req.headers.get("Host") or "").strip()
+    return f"http://{host}" if _HOST.fullmatch(host) else sandbox.url
 
 
 def authenticate(sandbox: "Sandbox", req: Request) -> Response | None:
-    auth = req.headers.get("Authorization") or ""
-    scheme, _, value = auth.strip().partition(" ")
-    token = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    """Canvas's AuthenticationMethods#load_pseudonym_from_access_token: a token from
+    `Authorization: Bearer …` (scheme case-sensitive) or `access_token`; a wrong token is a
+    401 at once, no token at all marks the request anonymous (each action then answers 401
+    after its own account checks, via `authorized_action`)."""
+    token = None
+    scheme, _, value = (req.headers.get("Authorization") or "").partition(" ")
+    if scheme == "Bearer" and value:
+        token = value
     if token is None:
         token = req.get("access_token")
     if not token:
-        return json_response(401, NO_CREDENTIALS, WWW_AUTH)
+        req.anonymous = True
+        return None
     if token != sandbox.token:
         return json_response(401, INVALID_TOKEN, WWW_AUTH)
     return None
+
+
+def require_user(req: Request) -> Response | None:
+    """`authorized_action` for an anonymous request: 401 with Canvas's unauthenticated body."""
+    return json_response(401, NO_CREDENTIALS, WWW_AUTH) if req.anonymous else None
+
+
+STRING_IDS = "application/json+canvas-string-ids"
+_ID_KEY = re.compile(r"(?:^|_)ids?$")
+
+
+def string_ids(req: Request, response: Response) -> Response:
+    """`Accept: application/json+canvas-string-ids`: Canvas's Api#stringify_json_ids turns
+    every integer under an `id`, `*_id` (or `*_ids` list) key into a string."""
+    if STRING_IDS not in (req.headers.get("Accept") or "") or \
+            not (response.content_type or "").startswith("application/json"):
+        return response
+    try:
+        obj = json.loads(response.body)
+    except ValueError:
+        return response
+    response.body = json.dumps(_stringify(obj), separators=(",", ":")).encode()
+    return response
+
+
+def _stringify(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _stringify(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify(v, key) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and _ID_KEY.search(key):
+        return str(value)
+    return value
 
 
 def _read_small_body(req: Request) -> bool:
@@ -187,8 +247,10 @@ def account_ref(ref: str) -> int | None:
     return account_id if account_id in ACCOUNTS else None
 
 
-def sis_account(sandbox: "Sandbox", ref: str) -> tuple[int | None, Response | None]:
-    """The account checks that come before every SIS route (reference §0)."""
+def sis_account(sandbox: "Sandbox", ref: str, req: Request | None = None
+                ) -> tuple[int | None, Response | None]:
+    """The account checks that come before every SIS route (reference §0), then (with `req`)
+    the user check: SisImportsApiController's before_actions run before authorized_action."""
     account_id = account_ref(ref)
     if account_id is None:
         return None, json_response(404, NOT_FOUND)
@@ -196,6 +258,8 @@ def sis_account(sandbox: "Sandbox", ref: str) -> tuple[int | None, Response | No
         return None, json_response(400, NOT_ROOT)
     if not ACCOUNTS[account_id]["sis"]:
         return None, json_response(403, NOT_ENABLED)
+    if req is not None and req.anonymous:
+        return None, require_user(req)
     return account_id, None
 
 
@@ -209,26 +273,70 @@ def user_self(sandbox, req, args):
     return json_response(200, user)
 
 
-@route("GET", _ACC)
+@route("GET", _ACC, account_first=True)
 def get_account(sandbox, req, args):
     account_id = account_ref(args["account"])
     if account_id is None:
         return json_response(404, NOT_FOUND)
-    return json_response(200, account_json(account_id))
+    return require_user(req) or json_response(200, account_json(account_id))
 
 
-@route("GET", _ACC + r"/terms")
+TERM_STATES = ("active", "deleted")
+
+
+def term_account(sandbox, req, ref: str) -> tuple[int | None, Response | None]:
+    """TermsApiController's before_actions: require_context (404), require_root_account
+    (400 "Terms only belong to root_accounts."), then require_account_access (401)."""
+    account_id = account_ref(ref)
+    if account_id is None:
+        return None, json_response(404, NOT_FOUND)
+    if ACCOUNTS[account_id]["root"] is not None:
+        return None, json_response(400, {"message": "Terms only belong to root_accounts."})
+    return account_id, require_user(req)
+
+
+def _other_root_terms(account_id: int) -> list[dict[str, Any]]:
+    return [{"id": 100 + account_id, "name": "Default Term", "sis_term_id": None,
+             "status": "active"}]
+
+
+@route("GET", _ACC + r"/terms", account_first=True)
 def list_terms(sandbox, req, args):
-    account_id = account_ref(args["account"])
-    if account_id is None or ACCOUNTS[account_id]["root"] is not None:  # terms: root accounts
-        return json_response(404, NOT_FOUND)
+    """TermsApiController#index: workflow_state[] (active by default, or deleted, all),
+    term_name, ordered by start_at DESC, end_at DESC, id."""
+    account_id, denied = term_account(sandbox, req, args["account"])
+    if denied:
+        return denied
+    wanted = [s for s in req.get_all("workflow_state[]") + req.get_all("workflow_state")
+              if s in TERM_STATES + ("all",)]
+    states = TERM_STATES if "all" in wanted else tuple(wanted) or ("active",)
+    name = req.get("term_name") or ""
     with sandbox.lock:
-        terms = sandbox.world.term_list() if account_id == ROOT_ACCOUNT_ID else [
-            {"id": 100 + account_id, "name": "Default Term", "start_at": None, "end_at": None,
-             "created_at": "2026-01-05T09:00:00Z", "workflow_state": "active",
-             "grading_period_group_id": None, "sis_term_id": None, "sis_import_id": None}]
+        if account_id == ROOT_ACCOUNT_ID:
+            terms = sandbox.world.term_list(states, name)
+        else:
+            terms = [sandbox.world.term_json(t) for t in _other_root_terms(account_id)
+                     if "active" in states and name.lower() in t["name"].lower()]
     items, headers = paginate(sandbox, req, terms, with_last=True)
     return json_response(200, {"enrollment_terms": items}, headers)
+
+
+@route("GET", _ACC + r"/terms/(?P<term>[^/]+)", account_first=True)
+def show_term(sandbox, req, args):
+    """TermsApiController#show: api_find over the account's terms, with course_count and
+    overrides included."""
+    account_id, denied = term_account(sandbox, req, args["account"])
+    if denied:
+        return denied
+    with sandbox.lock:
+        if account_id == ROOT_ACCOUNT_ID:
+            term = sandbox.world.term_by_ref(args["term"])
+        else:
+            term = next((t for t in _other_root_terms(account_id)
+                         if str(t["id"]) == args["term"]), None)
+        if term is None:
+            return json_response(404, NOT_FOUND)
+        return json_response(200, sandbox.world.term_json(term, show=True))
 
 
 @route("GET", r"/api/v1/progress/(?P<id>\d+)")
@@ -237,7 +345,7 @@ def get_progress(sandbox, req, args):
         progress = sandbox.progresses.get(int(args["id"]))
         if progress is None:
             return json_response(404, NOT_FOUND)
-        return json_response(200, progress.to_json(sandbox.url))
+        return json_response(200, progress.to_json(req.base_url))
 
 
 @route("GET", r"/files/(?P<id>\d+)/download")
@@ -264,7 +372,7 @@ def paginate(sandbox: "Sandbox", req: Request, items: list, *, with_last: bool
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]
     kept = [(k, v) for k, v in req.query if k not in ("page", "per_page", "access_token", "api_key")]
-    base = sandbox.url + req.path
+    base = (req.base_url or sandbox.url) + req.path
 
     def link(n: int, rel: str) -> str:
         query = urlencode(kept + [("page", str(n)), ("per_page", str(per_page))])
@@ -293,21 +401,21 @@ def sis_route(method: str, pattern: str):
     account checks, and gets the account id in place of the raw path segment."""
     def register(func):
         def checked(sandbox, req, args):
-            account_id, denied = sis_account(sandbox, args.pop("account"))
+            account_id, denied = sis_account(sandbox, args.pop("account"), req)
             if denied:
                 return denied
             try:
                 return func(sandbox, req, account_id, **args)
             except ImportNotFound:
                 return json_response(404, NOT_FOUND)
-        return route(method, _ACC + pattern)(checked)
+        return route(method, _ACC + pattern, account_first=True)(checked)
     return register
 
 
 def own_import(sandbox: "Sandbox", account_id: int, import_id: str,
                states: tuple[str, ...] | None = None) -> ImportRecord:
     """The account's import with that id (call with sandbox.lock held)."""
-    record = sandbox.imports.get(int(import_id))
+    record = sandbox.imports.get(int(import_id)) if import_id.isdigit() else None
     if record is None or record.account_id != account_id or \
             (states is not None and record.workflow_state not in states):
         raise ImportNotFound(import_id)
@@ -326,7 +434,7 @@ def list_imports(sandbox, req, account_id):
                    and (not states or r.workflow_state in states)]
         records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         items, headers = paginate(sandbox, req, records, with_last=False)
-        body = {"sis_imports": [r.to_json(sandbox.url) for r in items]}
+        body = {"sis_imports": [r.to_json(req.base_url) for r in items]}
     return json_response(200, body, headers)
 
 
@@ -346,23 +454,23 @@ def importing(sandbox, req, account_id):
         records = [r for r in sandbox.imports.values() if r.account_id == account_id
                    and r.workflow_state in ("importing", "cleanup_batch")]
         records.sort(key=lambda r: r.id)
-        return json_response(200, {"sis_imports": [r.to_json(sandbox.url) for r in records]})
+        return json_response(200, {"sis_imports": [r.to_json(req.base_url) for r in records]})
 
 
-@sis_route("GET", r"/sis_imports/(?P<import_id>\d+)")
+@sis_route("GET", r"/sis_imports/(?P<import_id>[^/]+)")
 def show_import(sandbox, req, account_id, import_id):
     with sandbox.lock:
         record = own_import(sandbox, account_id, import_id)
-        return json_response(200, record.to_json(sandbox.url))
+        return json_response(200, record.to_json(req.base_url))
 
 
-@sis_route("PUT", r"/sis_imports/(?P<import_id>\d+)/abort")
+@sis_route("PUT", r"/sis_imports/(?P<import_id>[^/]+)/abort")
 def abort_import(sandbox, req, account_id, import_id):
     with sandbox.lock:
         record = own_import(sandbox, account_id, import_id, UNFINISHED)
         record.workflow_state = "aborted"
         record.touch()
-        body = record.to_json(sandbox.url)
+        body = record.to_json(req.base_url)
     sandbox.wake_worker()
     return json_response(200, body)
 
@@ -378,7 +486,7 @@ def abort_all_pending(sandbox, req, account_id):
     return json_response(200, {"aborted": True})
 
 
-@sis_route("PUT", r"/sis_imports/(?P<import_id>\d+)/restore_states")
+@sis_route("PUT", r"/sis_imports/(?P<import_id>[^/]+)/restore_states")
 def restore_states(sandbox, req, account_id, import_id):
     undelete, unconclude = to_bool(req.get("undelete_only")), to_bool(req.get("unconclude_only"))
     batch_only = to_bool(req.get("batch_mode"))
@@ -390,10 +498,10 @@ def restore_states(sandbox, req, account_id, import_id):
         sandbox.progresses[progress.id] = progress
         sandbox.queue_restore(record, progress, batch_only=batch_only, undelete_only=undelete,
                               unconclude_only=unconclude)
-        return json_response(200, progress.to_json(sandbox.url))
+        return json_response(200, progress.to_json(req.base_url))
 
 
-@sis_route("GET", r"/sis_imports/(?P<import_id>\d+)/errors")
+@sis_route("GET", r"/sis_imports/(?P<import_id>[^/]+)/errors")
 def import_errors(sandbox, req, account_id, import_id):
     with sandbox.lock:
         record = own_import(sandbox, account_id, import_id)
@@ -437,7 +545,8 @@ def create_import(sandbox: "Sandbox", req: Request, args) -> Response:
         if denied is not None:
             return denied
         response = _create(sandbox, req, args, media, ct_params, upload_path, upload_name)
-        response.headers.update(sandbox.rate_headers())
+        if not req.anonymous:
+            response.headers.update(sandbox.rate_headers())
         return response
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
@@ -465,7 +574,7 @@ def _receive(sandbox, req, media, ct_params, folder: Path):
 
 
 def _create(sandbox, req, args, media, ct_params, upload_path, upload_name) -> Response:
-    account_id, denied = sis_account(sandbox, args["account"])
+    account_id, denied = sis_account(sandbox, args["account"], req)
     if denied:
         return denied
     if (req.get("import_type") or "instructure_csv") != "instructure_csv":
@@ -484,17 +593,24 @@ def _create(sandbox, req, args, media, ct_params, upload_path, upload_name) -> R
             upload_name = f"sis_import.{RAW_EXTENSIONS.get(media, 'zip')}"
     options = default_options()
     with sandbox.lock:
+        # SisImportsApiController#create: with batch_mode, a given batch_mode_term_id is looked
+        # up first (api_find: 404 when it names no active term); only without a term may
+        # multi_term_batch_mode stand in for it. `if batch_mode_term … elsif multi_term …
+        # elsif diffing`: a found term wins over both.
         batch_term = None
         multi_term = req.has("multi_term_batch_mode")
-        if to_bool(req.get("batch_mode")) and not multi_term:
+        if to_bool(req.get("batch_mode")):
             term_ref = (req.get("batch_mode_term_id") or "").strip()
-            if not term_ref:
+            if term_ref:
+                batch_term = sandbox.world.find_term(term_ref)
+                if batch_term is None:
+                    return json_response(404, NOT_FOUND)
+            elif not multi_term:
                 return json_response(400, {"message": "Batch mode specified, but the given "
                                                       "batch_mode_term_id cannot be found."})
-            batch_term = sandbox.world.find_term(term_ref)
-            if batch_term is None:
-                return json_response(404, NOT_FOUND)
+        if batch_term is not None:
             options.update(batch_mode=True, batch_mode_term_id=batch_term["id"])
+            multi_term = False
         record = ImportRecord(sandbox.next_id("import"), account_id, None, options)
         sandbox.imports[record.id] = record
     stored = sandbox.store_upload(record.id, upload_path, upload_name)
@@ -505,7 +621,7 @@ def _create(sandbox, req, args, media, ct_params, upload_path, upload_name) -> R
             return json_response(400, {"message": problem})  # record stays `initializing`
         record.workflow_state = "created"
         record.touch()
-        body = record.to_json(sandbox.url)
+        body = record.to_json(req.base_url)
     sandbox.wake_worker()
     return json_response(200, body)
 
@@ -530,22 +646,22 @@ def _late_options(req: Request, record: ImportRecord, multi_term: bool) -> str |
             opts["clear_sis_stickiness"] = True
     opts["update_sis_id_if_login_claimed"] = to_bool(req.get("update_sis_id_if_login_claimed"))
     identifier = req.get("diffing_data_set_identifier")
-    if identifier:
+    if identifier and identifier.strip() and not opts["batch_mode"]:  # `elsif` after batch
         opts["diffing_data_set_identifier"] = identifier
         opts["diffing_remaster"] = to_bool(req.get("diffing_remaster_data_set"))
         opts["diffing_threshold_exceeded"] = False
     drop = req.get("diffing_drop_status")
-    if drop is not None:
+    if drop and drop.strip():  # `params[:diffing_drop_status].present?`: blank is ignored
         if drop not in DROP_STATUSES:
             return "Invalid diffing_drop_status"
         opts["diffing_drop_status"] = drop
     remove = req.get("diffing_user_remove_status")
-    if remove is not None:
+    if remove and remove.strip():
         if remove not in USER_REMOVE_STATUSES:
             return "Invalid diffing_user_remove_status"
         opts["diffing_user_remove_status"] = remove
     batch_drop = req.get("batch_mode_enrollment_drop_status")
-    if batch_drop is not None:
+    if batch_drop and batch_drop.strip():
         if batch_drop not in DROP_STATUSES:
             return "Invalid batch_mode_enrollment_drop_status"
         record.batch_enrollment_drop_status = batch_drop

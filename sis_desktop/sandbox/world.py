@@ -79,18 +79,45 @@ class World:
         self.enrollments: dict[tuple[str, str, str], Item] = {}
 
     # ----- terms
-    def term_list(self) -> list[dict[str, Any]]:
-        out = []
-        for term in sorted(self.terms.values(), key=lambda t: t["id"]):
-            if term["status"] == "deleted":
-                continue
-            out.append({
-                "id": term["id"], "name": term["name"], "start_at": term.get("start_at"),
-                "end_at": term.get("end_at"), "created_at": "2026-01-05T09:00:00Z",
-                "workflow_state": "active", "grading_period_group_id": None,
-                "sis_term_id": term["sis_term_id"], "sis_import_id": term.get("batch"),
-            })
+    def term_list(self, states: tuple[str, ...] = ("active",), name: str = "") -> list[dict[str, Any]]:
+        """TermsApiController#index: terms in `states` whose name contains `name`
+        (case-insensitive), ordered `start_at DESC, end_at DESC, id ASC` with NULL first
+        (PostgreSQL's DESC puts NULLs first)."""
+        terms = [t for t in self.terms.values() if self.term_state(t) in states
+                 and name.lower() in (t.get("name") or "").lower()]
+        terms.sort(key=lambda t: t["id"])
+        for column in ("end_at", "start_at"):
+            terms.sort(key=lambda t: (t.get(column) is None, t.get(column) or ""), reverse=True)
+        return [self.term_json(t) for t in terms]
+
+    @staticmethod
+    def term_state(term: dict[str, Any]) -> str:
+        return "deleted" if term["status"] == "deleted" else "active"
+
+    def term_json(self, term: dict[str, Any], *, show: bool = False) -> dict[str, Any]:
+        """Canvas's enrollment_term_json; `show` adds what TermsApiController#show includes
+        by default (course_count, overrides)."""
+        out = {
+            "id": term["id"], "name": term["name"], "start_at": term.get("start_at"),
+            "end_at": term.get("end_at"), "created_at": "2026-01-05T09:00:00Z",
+            "workflow_state": self.term_state(term), "grading_period_group_id": None,
+            "sis_term_id": term["sis_term_id"], "sis_import_id": term.get("batch"),
+        }
+        if show:
+            sis = term["sis_term_id"] or ""
+            out["course_count"] = sum(1 for c in self.courses.values()
+                                      if c.attrs.get("term", "") == sis and c.status != "deleted")
+            out["overrides"] = {}
         return out
+
+    def term_by_ref(self, ref: str) -> dict[str, Any] | None:
+        """api_find over all of the account's terms (deleted ones too): `12`, `sis_term_id:X`."""
+        if ref.startswith("sis_term_id:"):
+            sis = ref.split(":", 1)[1]
+            return next((t for t in self.terms.values() if t["sis_term_id"] == sis), None)
+        if ref.isdigit():
+            return next((t for t in self.terms.values() if t["id"] == int(ref)), None)
+        return None
 
     def find_term(self, ref: str) -> dict[str, Any] | None:
         """Canvas id lookup among active terms: `12`, `sis_term_id:X`, `default`."""

@@ -64,13 +64,14 @@ def test_terms_are_wrapped_and_paginated(sandbox):
     r = requests.get(f"{sandbox.url}/api/v1/accounts/1/terms", headers=auth(sandbox),
                      params={"per_page": 2})
     terms = r.json()["enrollment_terms"]
+    # TermsApiController#index orders start_at DESC, end_at DESC, id (NULL first)
     assert [(t["name"], t["sis_term_id"]) for t in terms] == [("Default Term", None),
-                                                            ("Fall 2026", "F2026")]
+                                                            ("Spring 2027", "S2027")]
     assert terms[0]["id"] == 1
     assert 'rel="next"' in r.headers["Link"] and 'rel="last"' in r.headers["Link"]
     page2 = requests.get(f"{sandbox.url}/api/v1/accounts/1/terms", headers=auth(sandbox),
                          params={"per_page": 2, "page": 2}).json()["enrollment_terms"]
-    assert [t["sis_term_id"] for t in page2] == ["S2027"]
+    assert [t["sis_term_id"] for t in page2] == ["F2026"]
 
 
 def test_users_self(sandbox):
@@ -195,7 +196,7 @@ def test_options_are_stored_like_canvas(sandbox):
         "skip_deletes": "2", "override_sis_stickiness": "on", "add_sis_stickiness": "t",
         "update_sis_id_if_login_claimed": "abc", "change_threshold": "10",
         "diffing_data_set_identifier": "spring", "diffing_drop_status": "deleted_last_completed",
-        "diff_row_count_threshold": "0", "multi_term_batch_mode": "false"}).json()
+        "diff_row_count_threshold": "0"}).json()
     assert body["skip_deletes"] is True
     assert body["override_sis_stickiness"] is True and body["add_sis_stickiness"] is True
     assert body["clear_sis_stickiness"] is None
@@ -203,8 +204,16 @@ def test_options_are_stored_like_canvas(sandbox):
     assert body["change_threshold"] == 10 and body["diff_row_count_threshold"] is None
     assert body["diffing_data_set_identifier"] == "spring" and body["diffing_remaster"] is False
     assert body["diffing_drop_status"] == "deleted_last_completed"
-    assert body["batch_mode"] is True and body["multi_term_batch_mode"] is False
+    assert body["batch_mode"] is None and body["multi_term_batch_mode"] is None
     assert body["diffing_threshold_exceeded"] is False
+
+
+def test_multi_term_presence_alone_turns_batch_mode_on(sandbox):
+    # SisImportsApiController#create: `elsif params[:multi_term_batch_mode]` (presence)
+    sandbox.hold()
+    body = upload(sandbox, "users.csv", USERS, params={
+        "change_threshold": "10", "multi_term_batch_mode": "false"}).json()
+    assert body["batch_mode"] is True and body["multi_term_batch_mode"] is False
 
 
 def test_stickiness_flags_need_override(sandbox):

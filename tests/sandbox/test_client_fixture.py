@@ -9,7 +9,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 def test_client_round_trip(sandbox):
     with sandbox.client() as client:
         assert client.get_account().is_root
-        assert [t.sis_term_id for t in client.list_terms()] == [None, "F2026", "S2027"]
+        assert [t.sis_term_id for t in client.list_terms()] == [None, "S2027", "F2026"]
         created = client.create_import([SAMPLES / "sample_import.zip"])
         assert created.workflow_state.value == "created"
         done = client.poll(created.id, intervals=[0.01])
