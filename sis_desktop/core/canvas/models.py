@@ -81,6 +81,25 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
+def as_id(value: Any) -> int | None:
+    """A Canvas id as an int: Canvas sends integers, or strings when the client asked for
+    `application/json+canvas-string-ids` (Api#stringify_json_ids); None stays None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _id(value: Any) -> int:
+    """A required id (a KeyError/ValueError for garbage, as before)."""
+    number = as_id(value)
+    if number is None:
+        raise ValueError(f"not a Canvas id: {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Message:
     """One processing warning or error: Canvas's `[file, message]` pair."""
@@ -150,8 +169,10 @@ class SisImport:
         except (TypeError, ValueError):
             progress = 0
         kwargs: dict[str, Any] = {name: obj.get(name) for name in cls._PLAIN}
+        for name in ("batch_mode_term_id", "diffed_against_import_id"):
+            kwargs[name] = as_id(kwargs[name])
         return cls(
-            id=int(obj["id"]),
+            id=_id(obj["id"]),
             workflow_state=WorkflowState.parse(obj.get("workflow_state")),
             progress=progress,
             created_at=parse_time(obj.get("created_at")),
@@ -210,7 +231,7 @@ class Term:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "Term":
-        return cls(id=int(obj["id"]), name=str(obj.get("name") or ""),
+        return cls(id=_id(obj["id"]), name=str(obj.get("name") or ""),
                    sis_term_id=obj.get("sis_term_id"), start_at=parse_time(obj.get("start_at")),
                    end_at=parse_time(obj.get("end_at")), workflow_state=obj.get("workflow_state"),
                    raw=dict(obj))
@@ -231,9 +252,9 @@ class Account:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "Account":
-        return cls(id=int(obj["id"]), name=str(obj.get("name") or ""),
-                   parent_account_id=obj.get("parent_account_id"),
-                   root_account_id=obj.get("root_account_id"),
+        return cls(id=_id(obj["id"]), name=str(obj.get("name") or ""),
+                   parent_account_id=as_id(obj.get("parent_account_id")),
+                   root_account_id=as_id(obj.get("root_account_id")),
                    sis_account_id=obj.get("sis_account_id"), raw=dict(obj))
 
 
@@ -247,7 +268,7 @@ class ImportErrorRow:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "ImportErrorRow":
-        return cls(obj.get("sis_import_id"), obj.get("file"), str(obj.get("message") or ""),
+        return cls(as_id(obj.get("sis_import_id")), obj.get("file"), str(obj.get("message") or ""),
                    obj.get("row"))
 
 
@@ -262,5 +283,5 @@ class Progress:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "Progress":
-        return cls(int(obj["id"]), str(obj.get("workflow_state") or ""), obj.get("completion"),
+        return cls(_id(obj["id"]), str(obj.get("workflow_state") or ""), obj.get("completion"),
                    obj.get("url"), dict(obj))
