@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "several CSVs checked as one upload. Nothing is sent anywhere.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a .csv or .zip file")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object with files, every message and a summary")
+                        help="print one JSON object with files, every message (its `source`: "
+                             "canvas, or sis-desktop for the app's own checks) and a summary")
     parser.set_defaults(func=handle)
 
 
@@ -38,17 +39,22 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def render(report: Report) -> str:
-    """The readable report: per file its type and rows, then its messages."""
+    """The readable report: per file its type and rows, then its messages; an error or
+    warning that is the app's own check, not Canvas's message, is tagged [SIS Desktop]."""
     lines: list[str] = []
     for file in report.files:
         kind = file.type or "not imported"
         lines.append(f"{file.name}: {kind}, {file.rows:,} row{'s' if file.rows != 1 else ''}")
         for finding in report.findings_for(file.name):
             where = f"row {finding.row}: " if finding.row is not None else ""
-            lines.append(f"  {finding.severity:<7} {where}{finding.message}")
+            lines.append(f"  {finding.severity:<7} {_tag(finding)}{where}{finding.message}")
     general = [f for f in report.findings if f.file is None]
     if general:
         lines.append("Whole upload:")
-        lines.extend(f"  {f.severity:<7} {f.message}" for f in general)
+        lines.extend(f"  {f.severity:<7} {_tag(f)}{f.message}" for f in general)
     lines.append(report.summary_line())
     return "\n".join(lines) + "\n"
+
+
+def _tag(finding) -> str:
+    return "" if finding.from_canvas or finding.severity == "notice" else "[SIS Desktop] "

@@ -28,6 +28,16 @@ TYPE_LABELS = {
 }
 
 
+OWN_TIP = "A check of SIS Desktop itself, not a message Canvas would give."
+
+
+def own_mark(item: Any) -> str:
+    """" (SIS Desktop)" after the severity of an error or warning that is the app's own check
+    rather than Canvas's words (notices are all the app's advice and stay unmarked)."""
+    source = getattr(item, "source", "canvas")
+    return " (SIS Desktop)" if source == "sis-desktop" and item.severity != "notice" else ""
+
+
 def severity_icon(severity: str):
     return {"error": icons.error_icon, "warning": icons.warning_icon}.get(
         severity, icons.info_icon)()
@@ -64,8 +74,8 @@ class FindingsModel(QAbstractTableModel):
         item = self._rows[index.row()]
         col = index.column()
         if role == Qt.DisplayRole:
-            return (SEVERITY_LABELS.get(item.severity, item.severity), item.file or "",
-                    "" if item.row is None else str(item.row), item.message)[col]
+            return (SEVERITY_LABELS.get(item.severity, item.severity) + own_mark(item),
+                    item.file or "", "" if item.row is None else str(item.row), item.message)[col]
         if role == Qt.DecorationRole and col == 0:
             return severity_icon(item.severity)
         if role == Qt.UserRole:  # sort keys and the severity filter
@@ -75,6 +85,8 @@ class FindingsModel(QAbstractTableModel):
             return item.severity
         if role == Qt.ToolTipRole and col == 3:
             return item.message
+        if role == Qt.ToolTipRole and col == 0 and own_mark(item):
+            return OWN_TIP
         return None
 
 

@@ -18,7 +18,7 @@ from ..canvas.errors import Cancelled
 from . import special
 from .compiler import compile_checks
 from .detection import detect, header_advice
-from .report import ERROR, NOTICE, WARNING, FileReport, Finding, Report, clip
+from .report import ERROR, NOTICE, SIS_DESKTOP, WARNING, FileReport, Finding, Report, clip
 from .rules import BY_NAME, KIND_WORDS, ORDER, FileType
 from .sources import ArchiveError, Source, iter_csv_sources
 
@@ -125,7 +125,7 @@ class _Upload:
                 sources = list(iter_csv_sources(path))
             except ArchiveError as exc:
                 report.files.append(FileReport(path.name, None, 0, path.stat().st_size))
-                upload_findings.append(Finding(ERROR, path.name, None, str(exc)))
+                upload_findings.append(Finding(ERROR, path.name, None, str(exc), SIS_DESKTOP))
                 continue
             except OSError as exc:
                 raise UnreadablePath(f"{path} cannot be read ({exc.strerror or exc}).") from exc
@@ -223,18 +223,19 @@ class _Upload:
             entry.report.type, entry.report.rows = None, 0
             return
         except _Unreadable as exc:
-            entry.findings[:] = [Finding(ERROR, source.name, None, str(exc))]
+            entry.findings[:] = [Finding(ERROR, source.name, None, str(exc), SIS_DESKTOP)]
             entry.report.type, entry.report.rows = None, 0
             return
         except _READ_ERRORS as exc:
             entry.findings[:] = [Finding(ERROR, source.name, None,
-                                         f"This file cannot be read ({type(exc).__name__}: {exc}).")]
+                                         f"This file cannot be read ({type(exc).__name__}: {exc}).",
+                                         SIS_DESKTOP)]
             entry.report.type, entry.report.rows = None, 0
             return
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             entry.findings[:] = [Finding(ERROR, source.name, None,
                                          f"The validator failed on this file ({type(exc).__name__}: "
-                                         f"{exc}); please report this.")]
+                                         f"{exc}); please report this.", SIS_DESKTOP)]
             entry.report.type, entry.report.rows = None, 0
             return
         run.commit()
@@ -593,7 +594,7 @@ def _nothing_imported(report: Report, entries: list[_Entry], hollow: list[str]) 
         why += f"; and {more:,} more file{'s' if more != 1 else ''} Canvas would skip"
     return [Finding(ERROR, None, None,
                     f"Nothing in this upload would be imported: {why}. Add SIS CSV files "
-                    f"(users.csv, courses.csv, …) and try again.")]
+                    f"(users.csv, courses.csv, …) and try again.", SIS_DESKTOP)]
 
 
 def _upload_advice(report: Report) -> list[Finding]:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITIES = (ERROR, WARNING, NOTICE)
+# Who would say it: Canvas itself (its own words), or SIS Desktop (its own checks and advice).
+CANVAS, SIS_DESKTOP = "canvas", "sis-desktop"
 MAX_VALUE = 80  # characters of a file's value quoted in a message
 # Row warnings after which Canvas still imports the row (the date or e-mail is left out).
 ROW_KEPT = ("Bad date format for ", "The email address associated with user ")
@@ -19,12 +21,23 @@ def clip(value: str, limit: int = MAX_VALUE) -> str:
 class Finding:
     """One message. `severity`: "error" = Canvas would reject the file (its failure text);
     "warning" = Canvas would skip or flag the row (its exact text); "notice" = local advice
-    Canvas itself would not give. `row` counts like Canvas (header = 1), None for file-level."""
+    Canvas itself would not give. `row` counts like Canvas (header = 1), None for file-level.
+    `source`: CANVAS for Canvas's own message, SIS_DESKTOP for the app's checks (every notice,
+    and errors such as "Nothing in this upload would be imported"); defaults by severity."""
 
     severity: str
     file: str | None
     row: int | None
     message: str
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            object.__setattr__(self, "source", SIS_DESKTOP if self.severity == NOTICE else CANVAS)
+
+    @property
+    def from_canvas(self) -> bool:
+        return self.source == CANVAS
 
     @property
     def skips_row(self) -> bool:
@@ -35,7 +48,7 @@ class Finding:
 
     def to_json(self) -> dict:
         return {"severity": self.severity, "file": self.file, "row": self.row,
-                "message": self.message}
+                "message": self.message, "source": self.source}
 
 
 @dataclass
@@ -111,9 +124,11 @@ class Report:
 
     def processing_messages(self) -> tuple[list[list], list[list]]:
         """What Canvas would list as `processing_errors` and `processing_warnings`:
-        `[file, message]` pairs, uncapped (notices are local advice, left out)."""
-        errors = [[f.file, f.message] for f in self.findings if f.severity == ERROR]
-        warnings = [[f.file, f.message] for f in self.findings if f.severity == WARNING]
+        `[file, message]` pairs, uncapped (the app's own findings are left out)."""
+        errors = [[f.file, f.message] for f in self.findings
+                  if f.severity == ERROR and f.from_canvas]
+        warnings = [[f.file, f.message] for f in self.findings
+                    if f.severity == WARNING and f.from_canvas]
         return errors, warnings
 
     def to_json(self) -> dict:

@@ -37,9 +37,10 @@ def test_json_shape(tmp_path, capsys):
     assert data["summary"] == {"errors": 1, "warnings": 31, "notices": 1}
     assert len(data["messages"]) == 33  # not capped at 24
     assert data["messages"][0] == {"severity": "warning", "file": "users.csv", "row": 3,
-                                   "message": "No login_id given for user u2"}
+                                   "message": "No login_id given for user u2", "source": "canvas"}
     assert {"severity": "error", "file": "bad.csv", "row": None,
-            "message": "Invalid UTF-8"} in data["messages"]
+            "message": "Invalid UTF-8", "source": "canvas"} in data["messages"]
+    assert all(m["source"] == "sis-desktop" for m in data["messages"] if m["severity"] == "notice")
 
 
 def test_unreadable_path_exit_2(tmp_path, capsys):

@@ -159,7 +159,7 @@ def test_report_api(tmp_path):
     assert set(data) == {"files", "messages", "summary"}
     assert data["files"][0] == {"name": "courses.csv", "type": "course", "rows": 2}
     assert data["summary"] == {"errors": 1, "warnings": 1, "notices": 3}
-    assert all(set(m) == {"severity", "file", "row", "message"} for m in data["messages"])
+    assert all(set(m) == {"severity", "file", "row", "message", "source"} for m in data["messages"])
     assert not report.ok
 
 
