@@ -90,8 +90,7 @@ def compile_checks(ftype: FileType, index: dict[str, int], env: dict[str, object
                  "    if not row:  # a blank line: not counted",
                  "        n -= 1",
                  "        continue",
-                 f"    row = row + PAD[len(row)] if len(row) < {width} else row[:{width}]",
-                 f"    {targets}, = row",
+                 f"    {targets}, = row + PAD[len(row)] if len(row) < {width} else row[:{width}]",
                  "if not clean[0]:  # some field of this chunk has spaces to strip"]
         body.extend(f"    c_{c} = c_{c}.strip(STRIP)" for c in present)
     else:

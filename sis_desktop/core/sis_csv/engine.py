@@ -16,9 +16,10 @@ from typing import BinaryIO, Callable, Iterable
 
 from ..canvas.errors import Cancelled
 from . import special
-from .compiler import compile_checks
+from .compiler import STRIP, compile_checks
 from .detection import detect, header_advice
 from .report import ERROR, NOTICE, SIS_DESKTOP, WARNING, FileReport, Finding, Report, clip
+from .rowsep import RowSeparator, StrayLineBreak
 from .rules import BY_NAME, KIND_WORDS, ORDER, FileType
 from .sources import ArchiveError, Source, iter_csv_sources
 
@@ -323,7 +324,8 @@ class _FileRun:
         for text in header_advice(header, ftype, institutional_tags=upload.institutional_tags):
             self.findings.append(Finding(NOTICE, self.name, None, text))
         env = {"warn": self.warn, "note": self.note, "agg": self.agg, "miss": self.miss,
-               "parent_later": self.parent_later, "missed": self.missed, "is_blank": _is_blank,
+               "parent_later": self.parent_later, "missed": self.missed,
+               "is_blank": canvas_blank(header),
                "record_ok": _check_record}
         for kind in STORE_KINDS:
             env["R_" + kind] = upload.stores[kind]
@@ -342,8 +344,8 @@ class _FileRun:
                                 newline="")
         last = [""]
         clean = [False]
-        reader = csv.reader(itertools.chain.from_iterable(_chunks(text, last, clean, self.nul)),
-                            strict=True)
+        reader = csv.reader(itertools.chain.from_iterable(
+            _chunks(text, last, clean, self.nul, RowSeparator())), strict=True)
         upload = self.upload
 
         def tick() -> None:
@@ -355,6 +357,8 @@ class _FileRun:
             self.rows, _blank = run(reader, last, clean, tick)
         except UnicodeDecodeError as exc:
             raise _BadEncoding(self._locate_bad_utf8()) from exc
+        except StrayLineBreak as exc:
+            raise _Malformed(str(exc)) from exc
         except csv.Error as exc:
             raise _Malformed(f"Canvas cannot parse this file near line {reader.line_num} ({exc}); "
                              f"check its quotes: a field containing commas, quotes or line "
@@ -465,22 +469,38 @@ class _RowValues(dict):
         return clip(self.row[i].strip()) if i is not None and i < len(self.row) else ""
 
 
-def _is_blank(row: list[str]) -> bool:
-    return not "".join(row).strip()
+def canvas_blank(header: list[str]) -> Callable[[list[str]], bool]:
+    """Canvas's CSVBaseImporter#csv_rows skips a row when `row.to_hash.values.all?(&:nil?)`.
+    Ruby's CSV::Row#to_hash keeps one value per header name, the first column's; empty header
+    cells and fields beyond the header all have the header nil, so only the first of those
+    counts too. Values are stripped (Ruby's String#strip) and empty ones are nil."""
+    first: dict[str | None, int] = {}
+    for i, cell in enumerate(header):
+        first.setdefault(cell.lower() if cell else None, i)
+    first.setdefault(None, len(header))
+    columns = sorted(first.values())
+
+    def is_blank(row: list[str]) -> bool:
+        width = len(row)
+        return not any(row[i].strip(STRIP) for i in columns if i < width)
+    return is_blank
 
 
-def _chunks(text: io.TextIOBase, last: list[str], clean: list[bool], nul: list[bool]):
+def _chunks(text: io.TextIOBase, last: list[str], clean: list[bool], nul: list[bool],
+            rowsep: RowSeparator):
     """The file's lines, one iterable per ~64 KB chunk so that `csv.reader` iterates them in
     C. A chunk holding a double quote is iterated line by line instead, keeping the latest
     line in `last[0]` for the strict quote check; otherwise `last[0]` is empty. `clean[0]`
     is true while the chunk has no field with surrounding spaces, tabs or NULs (vertical
-    tab and form feed are not looked for); `nul[0]` turns true once a NUL was seen."""
+    tab and form feed are not looked for); `nul[0]` turns true once a NUL was seen.
+    `rowsep` sees every chunk first (Ruby's one row separator per file)."""
     parts: list[str] = []  # text since the last line break
     while True:
         chunk = text.read(CHUNK)
         if not chunk:
             if parts:
                 rest = "".join(parts)
+                rowsep.feed(rest)
                 nul[0] = nul[0] or "\x00" in rest
                 yield _tracked(rest, last, clean)
             return
@@ -490,6 +510,7 @@ def _chunks(text: io.TextIOBase, last: list[str], clean: list[bool], nul: list[b
             continue
         body = "".join(parts) + chunk[:cut] if parts else chunk[:cut]
         parts = [chunk[cut:]] if cut < len(chunk) else []
+        rowsep.feed(body)
         has_nul = "\x00" in body
         nul[0] = nul[0] or has_nul
         if '"' in body:
