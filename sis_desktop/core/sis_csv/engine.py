@@ -31,8 +31,11 @@ _RECORD = re.compile(_FIELD + r"(?:," + _FIELD + r")*(?:\r\n|\n|\r)?")
 _SPACED = (" ,", ", ", " \n", "\n ", " \r", "\r ")
 STORE_KINDS = ("account", "term", "abstract_course", "course", "section", "xlist", "user",
                "user_integration", "login", "group_category", "group", "differentiation_tag_set",
-               "differentiation_tag", "institutional_tag_category", "institutional_tag")
-MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integration"})  # id → value
+               "differentiation_tag", "institutional_tag_category", "institutional_tag",
+               "integration_of", "group_category_name", "group_category_key", "changed_sis_id")
+MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integration",
+                          "integration_of", "group_category_name", "group_category_key",
+                          "changed_sis_id"})  # id → value
 
 
 def _new_stores() -> dict[str, set | dict]:
@@ -593,7 +596,7 @@ def _needed_kinds(types: set[str]) -> set[str]:
     if "enrollment" in types:
         kinds |= {"user", "user_integration", "course", "section"}
     if "login" in types:
-        kinds.add("user")
+        kinds |= {"user", "user_integration", "integration_of"}
     return kinds
 
 

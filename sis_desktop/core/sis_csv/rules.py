@@ -48,6 +48,7 @@ FILE_TYPES: tuple[FileType, ...] = (
                        "user"), "Invalid type '{type_lower}' for change_sis_id",
               case_sensitive=False),
         Special("change_sis_id"),
+        Special("change_sis_id_unique"),
     )),
     FileType("account", "accounts", (("account_id",), ("parent_account_id",)),
              ("account_id", "parent_account_id", "name", "status", "integration_id"), (
@@ -155,6 +156,8 @@ FILE_TYPES: tuple[FileType, ...] = (
         Required(EXISTING, "No existing user provided for login with SIS ID {user_id}"),
         Special("login_id"),
         Special("claimed_login"),
+        Special("login_match", "An existing user does not match existing user ids provided "
+                "for login with SIS ID {user_id}, skipping"),
         Reference("existing_user_id", "user"),
         Reference("existing_integration_id", "user_integration"),
         Defines("user_id", "user"),
@@ -197,6 +200,8 @@ FILE_TYPES: tuple[FileType, ...] = (
                 "where provided for group category {group_category_id}."),
         Reference("account_id", "account"),
         Reference("course_id", "course"),
+        Special("group_category_name", "A group category did not pass validation (group "
+                "category: {group_category_id}, error: Name {category_name} is already in use.)"),
         Defines("group_category_id", "group_category"),
     )),
     FileType("differentiation_tag_set", "differentiation tag sets",

@@ -91,6 +91,69 @@ def _claimed_login(b, check, needed) -> None:
               f"    if o and o != {u}:", f"        warn(n, {imsg}, row, other=o)",
               "        continue",
               f"    L_user_integration[{i}] = {u}")
+        if "integration_of" in needed:
+            b.add(f"if {i}: L_integration_of[{u}] = {i}")
+
+
+def _login_match(b, check, needed) -> None:
+    """logins.csv (SIS::UserImporter, login_only): the login found by the existing_* values
+    must carry all of them (`pseudo.attributes.slice(*login_hash.keys) == login_hash`).
+    Decidable from the upload alone when existing_user_id and existing_integration_id are
+    both given and the upload says whose integration_id that is, or which integration_id
+    that user has."""
+    if not (b.has("existing_user_id") and b.has("existing_integration_id")):
+        return
+    eu, ei = b.col("existing_user_id"), b.col("existing_integration_id")
+    msg = b.const(check.message)
+    b.add(f"if {eu} and {ei}:",
+          f"    o = L_user_integration.get({ei}) or R_user_integration.get({ei})",
+          f"    i = L_integration_of.get({eu}) or R_integration_of.get({eu})",
+          f"    if (o and o != {eu}) or (i and i != {ei}):",
+          f"        warn(n, {msg}, row)", "        continue")
+    if b.has("integration_id"):  # the new login's own integration_id
+        i, u = b.col("integration_id"), b.col("user_id")
+        b.add(f"if {i}:", f"    L_user_integration[{i}] = {u}", f"    L_integration_of[{u}] = {i}")
+
+
+def _group_category_name(b, check, needed) -> None:
+    """GroupCategory's name validation (`… is already in use.`): one name per context among
+    the context's live categories. A category renamed or deleted later frees its name."""
+    gc, name, status = b.col("group_category_id"), b.col("category_name"), b.col("status")
+    context = f"({b.col('account_id')}, {b.col('course_id')})"
+    b.add(f"k = ({context}, {name})",
+          "o = L_group_category_name.get(k) or R_group_category_name.get(k)",
+          f"if o and o != {gc} and (L_group_category_key[o] if o in L_group_category_key "
+          f"else R_group_category_key.get(o)) == k:",
+          f"    warn(n, {b.const(check.message)}, row)", "    continue",
+          f"live = not {status}.lower().startswith('deleted')",
+          f"if live: L_group_category_name[k] = {gc}",
+          f"L_group_category_key[{gc}] = k if live else None")
+
+
+def _change_sis_id_unique(b, check, needed) -> None:
+    """SIS::ChangeSisIdImporter: a new_id (or new_integration_id) that an object of the type
+    already has is refused. Within the upload: an id an earlier row gave to another object
+    (and that no later row took away again)."""
+    t = b.col("type")
+    for old, new, column, template in (
+            ("old_id", "new_id", "sis_source_id",
+             "A new_id, '{new_id}', referenced an existing {type_lower} and the {type_lower} "
+             "with {column} '{old_id}' was not updated"),
+            ("old_integration_id", "new_integration_id", "integration_id",
+             "A new_integration_id, '{new_integration_id}', referenced an existing "
+             "{type_lower} and the {type_lower} with integration_id '{old_integration_id}' "
+             "was not updated")):
+        if not (b.has(old) and b.has(new)):
+            continue
+        o, nv = b.col(old), b.col(new)
+        msg = b.const(template)
+        b.add(f"if {o} and {nv} and {nv} != '<delete>':",
+              f"    kn, ko = ({t}.lower(), {column!r}, {nv}), ({t}.lower(), {column!r}, {o})",
+              "    if L_changed_sis_id.get(kn, R_changed_sis_id.get(kn)):",
+              f"        warn(n, {msg}, row, column='sis_user_id' if {t}.lower() == 'user' "
+              f"else {column!r})" if column == "sis_source_id" else f"        warn(n, {msg}, row)",
+              "        continue",
+              "    L_changed_sis_id[kn], L_changed_sis_id[ko] = True, False")
 
 
 def _email(b, check, needed) -> None:
@@ -193,7 +256,8 @@ GENERATORS: dict[str, Callable] = {
     "nul": _nul, "login_id": _login_id, "claimed_login": _claimed_login, "email": _email,
     "role": _role, "enrollment_dates": _enrollment_dates, "enrollment_refs": _enrollment_refs,
     "admin_role": _admin_role, "two_contexts": _two_contexts, "tag_context": _tag_context,
-    "self_observation": _self_observation, "xlist": _xlist,
+    "self_observation": _self_observation, "xlist": _xlist, "login_match": _login_match,
+    "group_category_name": _group_category_name, "change_sis_id_unique": _change_sis_id_unique,
 }
 
 # Aggregated notices: one per file and key, "{count}" rows, "{samples}" the first values,
