@@ -360,8 +360,8 @@ class _FileRun:
             self.rows, _blank = run(reader, last, clean, tick)
         except UnicodeDecodeError as exc:
             raise _BadEncoding(self._locate_bad_utf8()) from exc
-        except StrayLineBreak as exc:
-            raise _Malformed(str(exc)) from exc
+        except StrayLineBreak as exc:  # the chunk after the lines the reader has taken
+            raise _Malformed(exc.explain(reader.line_num + 1)) from exc
         except csv.Error as exc:
             raise _Malformed(f"Canvas cannot parse this file near line {reader.line_num} ({exc}); "
                              f"check its quotes: a field containing commas, quotes or line "

@@ -52,8 +52,17 @@ def test_row_separator_across_chunks():
     for chunk in ("a,b\r", "\nc,d\r", "\n", '"x\r', 'y",z\r\n'):
         sep.feed(chunk)
     assert sep.sep == "\r\n"
-    with pytest.raises(StrayLineBreak, match="Line 4 holds a CR"):
-        sep.feed("e,f\rg\r\n")
+    with pytest.raises(StrayLineBreak) as caught:
+        sep.feed("e,f\r\ng\rh\r\n")
+    assert (caught.value.char, caught.value.sep) == ("\r", "\r\n")
+    assert caught.value.explain(7).startswith("Line 6 holds a CR line break outside quotes")
+
+
+def test_stray_line_break_far_down_names_its_line(tmp_path):
+    rows = "".join(f"u{i},l{i},active\r\n" for i in range(2, 6000))
+    report = check(tmp_path, ("users.csv", f"{USERS_HEAD}\r\n{rows}u6000,l6000,active\n"))
+    assert messages(report, ERROR) == [(None, "Malformed CSV")]
+    assert any(f.message.startswith("Line 6000 holds a LF line break") for f in report.notices)
 
 
 def test_value_beyond_the_header_is_not_blank(tmp_path):
