@@ -32,10 +32,11 @@ _SPACED = (" ,", ", ", " \n", "\n ", " \r", "\r ")
 STORE_KINDS = ("account", "term", "abstract_course", "course", "section", "xlist", "user",
                "user_integration", "login", "group_category", "group", "differentiation_tag_set",
                "differentiation_tag", "institutional_tag_category", "institutional_tag",
-               "integration_of", "group_category_name", "group_category_key", "changed_sis_id")
+               "integration_of", "group_category_name", "group_category_key", "changed_sis_id",
+               "account_parent")
 MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integration",
                           "integration_of", "group_category_name", "group_category_key",
-                          "changed_sis_id"})  # id → value
+                          "changed_sis_id", "account_parent"})  # id → value
 
 
 def _new_stores() -> dict[str, set | dict]:

@@ -28,8 +28,14 @@ def _account(b, check, needed) -> None:
                           b.col("status"))
     improper = b.const('Improper status "{status}" for account {account_id}, skipping')
     prefixes = b.const(("active", "deleted"))
-    b.skip_if(f"{p} and {p} == {a}",
-              "Setting account {account_id}'s parent to {parent_account_id} would create a loop")
+    loop = "Setting account {account_id}'s parent to {parent_account_id} would create a loop"
+    b.skip_if(f"{p} and {p} == {a}", loop)
+    # Account's loop validation across rows: the parent's chain (as rows before set it)
+    # leads back to this account. Only parents known in this upload are followed.
+    b.add(f"q = {p}",
+          f"while q and q != {a}: q = L_account_parent.get(q) or R_account_parent.get(q)")
+    b.skip_if("q", loop)
+    b.add(f"L_account_parent[{a}] = {p} if {p} in L_account or {p} in R_account else None")
     b.add(f"if not {name}: agg({b.const('account_new_name')}, n, {a})",
           f"s = {status}.lower()",
           "if not s:",

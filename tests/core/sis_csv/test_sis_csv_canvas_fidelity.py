@@ -135,6 +135,16 @@ def test_change_sis_id_new_id_already_taken(tmp_path):
             "integration_id 'I2' was not updated")]
 
 
+def test_account_parent_loop_across_rows(tmp_path):
+    # The Account model's parent-loop validation ("… would create a loop", reported verbatim
+    # by SIS::AccountImporter) when a row re-parents an account under its own descendant
+    report = check(tmp_path, ("accounts.csv", "account_id,parent_account_id,name,status\n"
+                                              "A,,Alpha,active\nB,A,Beta,active\n"
+                                              "C,B,Gamma,active\nA,C,Alpha,active\n"
+                                              "D,X,Delta,active\nX,D,Ex,active\n"))
+    assert messages(report) == [(5, "Setting account A's parent to C would create a loop")]
+
+
 # ---- 9. The app's own findings are marked apart from Canvas's
 
 def test_source_in_validate_json(tmp_path, capsys):
