@@ -97,6 +97,7 @@ def analyze(upload: Path, workdir: Path, report_number) -> Upload:
 def _read_csv(name: str, path: Path, messages: list[Message]) -> CsvFile | None:
     """File-level checks in Canvas's order (UTF-8, quoting, header), streaming."""
     from sis_desktop.core.sis_csv import detect_type
+    from sis_desktop.core.sis_csv.engine import canvas_blank
 
     if path.stat().st_size == 0:
         return None
@@ -117,7 +118,8 @@ def _read_csv(name: str, path: Path, messages: list[Message]) -> CsvFile | None:
                 if number == 1:
                     header = [cell.lower() for cell in values]
                     kind = detect_type(header)
-                elif kind is not None and _clean(header, values):
+                    blank = canvas_blank(values)  # Canvas's to_hash rule, extras included
+                elif kind is not None and not blank(values):
                     rows += 1
     except csv.Error:
         messages.append(Message(name, MALFORMED, None, True))

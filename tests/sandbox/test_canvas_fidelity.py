@@ -6,7 +6,7 @@ import requests
 
 from sis_desktop.core.canvas.models import Account, SisImport, Term
 
-from .polling import auth, imports_url, upload, wait_for_state
+from .polling import auth, imports_url, run_import, upload, wait_for_state
 
 USERS = b"user_id,login_id,first_name,last_name,status\nu1,l1,Ada,Lovelace,active\n"
 NOT_FOUND = {"errors": [{"message": "The specified resource does not exist."}]}
@@ -131,3 +131,13 @@ def test_string_ids_on_request_and_our_models_read_them(sandbox):
     assert Account.from_json(sub).root_account_id == 1 and not Account.from_json(sub).is_root
     plain = requests.get(f"{imports_url(sandbox)}/{done['id']}", headers=auth(sandbox)).json()
     assert plain["id"] == done["id"]
+
+
+def test_row_with_a_value_beyond_the_header_is_processed(sandbox):
+    # SIS::CSV::CSVBaseImporter#csv_rows skips a row only when row.to_hash's values are all
+    # nil; a field beyond the header (nil header) keeps it, so Canvas warns about it.
+    body = b"user_id,login_id,status\nu1,l1,active\n,,,stray\n"
+    done = run_import(sandbox, "users.csv", body)
+    assert done["workflow_state"] == "imported_with_messages"
+    assert done["processing_warnings"] == [["users.csv", "No user_id given for a user"]]
+    assert done["data"]["counts"]["users"] == 1
