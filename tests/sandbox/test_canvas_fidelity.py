@@ -98,6 +98,8 @@ def test_auth_scheme_and_account_before_401(sandbox):
     assert (r.status_code, r.json()) == (401, NO_CREDENTIALS)
     r = requests.get(f"{imports_url(sandbox)}/abc", headers=auth(sandbox))
     assert (r.status_code, r.json()) == (404, NOT_FOUND)
+    r = requests.get(f"{sandbox.url}/api/v1/progress/abc")
+    assert (r.status_code, r.json()) == (401, NO_CREDENTIALS)
     r = requests.get(imports_url(sandbox, "99"), headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.json() == {"errors": [{"message": "Invalid access token."}]}
 
