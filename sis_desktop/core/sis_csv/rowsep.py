@@ -91,9 +91,9 @@ class RowSeparator:
             return "\r" not in text
         if self.sep == "\r":
             return "\n" not in text
-        data = text.encode()  # bytes.count is far faster than str.count
-        pairs = data.count(b"\r\n")
-        return data.count(b"\r") == pairs and data.count(b"\n") == pairs
+        data = text.encode()  # bytes.count is faster than str.count
+        lfs = data.count(b"\n")
+        return data.count(b"\r") == lfs and data.count(b"\r\n") == lfs
 
     def _scan(self, text: str) -> None:
         sep = self.sep
