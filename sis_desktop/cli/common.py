@@ -48,9 +48,10 @@ def target_from_args(args: argparse.Namespace) -> Target:
         raise UsageError(f"No access token: set the {TOKEN_ENV} environment variable or save a "
                          "token in the profile (sis-desktop-cli profiles).")
     ca_bundle = profile.ca_bundle if profile is not None else None
+    deadline = getattr(args, "deadline", None)  # --timeout: one deadline for every client
 
     def factory() -> CanvasClient:
-        return CanvasClient(url, token, account, ca_bundle=ca_bundle)
+        return CanvasClient(url, token, account, ca_bundle=ca_bundle, deadline=deadline)
     try:
         factory().close()  # a malformed token (e.g. from CANVAS_API_TOKEN) fails here
     except ValueError as exc:

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help="Canvas base URL, e.g. https://school.instructure.com")
     parser.add_argument("--account", help="root account id (default: the profile's)")
     parser.add_argument("--profile", help="a saved profile (see 'profiles list')")
+    parser.add_argument("--timeout", type=seconds, metavar="SECONDS",
+                        help="give up after this many seconds in all (for cron); an import "
+                             "already created carries on in Canvas")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
@@ -48,12 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def seconds(text: str) -> float:
+    """--timeout's value: a number of seconds above 0 (argparse type)."""
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     from sis_desktop.core.canvas.errors import CanvasError
     from sis_desktop.core.logs import setup_logging
 
+    from sis_desktop.core.canvas.deadline import Deadline
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.deadline = Deadline(args.timeout) if args.timeout else None  # starts now
     try:
         setup_logging(logging.DEBUG)  # the file is small and rotating; HTTP lines help diagnosis
     except OSError as exc:  # an unwritable log folder must not stop an import

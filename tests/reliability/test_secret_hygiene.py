@@ -52,11 +52,16 @@ def test_loopback_http_and_any_https_are_accepted(url):
     assert CanvasClient(url, TOKEN, 1).base_url.startswith(url.split(":")[0])
 
 
-def test_tls_verification_is_always_on_and_a_ca_bundle_is_used(tmp_path):
+def test_tls_verification_is_always_on_and_a_ca_bundle_is_used(tmp_path, monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     client = CanvasClient("https://canvas.example.edu", TOKEN, 1)
     assert client._http.session.verify is True
     bundle = tmp_path / "school-proxy.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))  # used when the profile names none
+    assert CanvasClient("https://canvas.example.edu", TOKEN, 1)._http.session.verify == str(bundle)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "other.pem"))  # the profile's wins
     assert CanvasClient("https://canvas.example.edu", TOKEN, 1,
                         ca_bundle=str(bundle))._http.session.verify == str(bundle)
     profile = Profile.new("Proxy", "https://canvas.example.edu", 1, ca_bundle=str(bundle))

@@ -14,9 +14,11 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from .errors import (AmbiguousUpload, CanvasError, CanvasServerError, Cancelled, InsecureURL,
-                     InvalidOptions, NetworkError, NotFound, RateLimited)
-from .http import HttpSession, Retry, network_failure
+from .deadline import Deadline
+from .errors import (AmbiguousUpload, CanvasError, CanvasServerError, Cancelled,
+                     DeadlineExceeded, InsecureURL, InvalidOptions, NetworkError, NotFound,
+                     RateLimited)
+from .http import DEFAULT_TIMEOUT, HttpSession, Retry, cap_retry_after, network_failure
 from .models import (Account, ImportErrorRow, Progress, SisImport, Term, WorkflowState)
 from .options import ImportOptions
 from .polling import MAX_POLL_FAILURES, PollSchedule
@@ -28,27 +30,43 @@ from .urls import is_loopback, normalize_base_url
 PER_PAGE = 100
 AMBIGUOUS_MARGIN = timedelta(minutes=2)  # clocks of this machine and Canvas may differ
 UPLOAD_SEND_TIMEOUT = 60.0  # seconds one 1 MiB block may take to go out (slow uplinks)
+UPLOAD_ANSWER_TIMEOUT = 120.0  # Canvas stores the whole file before it answers the POST
+LOOKUP_GRACE = 20.0  # seconds past the deadline allowed to look up an upload whose answer was lost
 
 
 class CanvasClient:
     """The SIS Imports API of one Canvas root account, used with one token."""
 
     def __init__(self, base_url: str, token: str, account_id: int | str, *,
-                 timeout: tuple[float, float] = (10, 120), ca_bundle: str | None = None,
-                 max_retries: int = 4, retry_wait: float = 0.5):
+                 timeout: tuple[float, float] | None = None, ca_bundle: str | None = None,
+                 max_retries: int = 4, retry_wait: float = 0.5, deadline: Deadline | None = None):
         self.base_url = normalize_base_url(base_url)
         token = clean_token(token)  # ValueError when empty or malformed
         if account_id is None or str(account_id).strip() == "":
             raise ValueError("An account id is required.")
         self.account_id = str(account_id).strip()
-        self._http = HttpSession(self.base_url, token, timeout=timeout, ca_bundle=ca_bundle,
-                                 max_retries=max_retries, retry_wait=retry_wait)
+        # Canvas stores the whole upload before it answers the POST: a longer read timeout
+        # there, unless the caller chose its timeouts.
+        self._upload_read_timeout = UPLOAD_ANSWER_TIMEOUT if timeout is None else timeout[1]
+        self._http = HttpSession(self.base_url, token, timeout=timeout or DEFAULT_TIMEOUT,
+                                 ca_bundle=ca_bundle,
+                                 max_retries=max_retries, retry_wait=retry_wait,
+                                 deadline=deadline)
 
     def __repr__(self) -> str:  # never the token
         return f"CanvasClient({self.base_url!r}, account_id={self.account_id!r})"
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def deadline(self) -> Deadline | None:
+        """The overall time limit of every call (None: none), e.g. from `--timeout`."""
+        return self._http.deadline
+
+    @deadline.setter
+    def deadline(self, value: Deadline | None) -> None:
+        self._http.deadline = value
 
     def __enter__(self) -> "CanvasClient":
         return self
@@ -119,6 +137,9 @@ class CanvasClient:
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         params = (options or ImportOptions()).to_params()  # raises InvalidOptions
+        deadline = self._http.deadline
+        if deadline is not None:
+            on_progress = _stop_at(deadline, on_progress)
         with upload_source(paths, cancelled=cancelled) as source:
             kw = {"on_progress": on_progress, "cancelled": cancelled}
             if raw:
@@ -128,21 +149,30 @@ class CanvasClient:
                 body = multipart_body(source, params, **kw)
                 query, data = None, body
             started = datetime.now(timezone.utc)
-            connect, read = self._http.timeout
+            connect = self._http.timeout[0]
             try:
                 response = self._http.request(
                     "POST", self._imports(), params=query, data=data if body.total else b"",
                     headers={"Content-Type": body.content_type}, retry=Retry.NEVER,
-                    timeout=(max(connect, UPLOAD_SEND_TIMEOUT), read), allow_redirects=False,
+                    timeout=(max(connect, UPLOAD_SEND_TIMEOUT), self._upload_read_timeout),
+                    allow_redirects=False,
                     not_found=f"Canvas has no account '{self.account_id}'; check the account id.")
             except NetworkError as error:
                 if not error.request_sent:
                     raise
+                if not body.complete and isinstance(error, DeadlineExceeded):
+                    raise network_failure(
+                        f"{error} The upload was stopped before Canvas had the whole file "
+                        f"({body.sent:,} of {body.total:,} bytes sent), so no import was "
+                        "created.", sent=True, permanent=True) from error
                 if not body.complete:
                     raise network_failure(
                         f"The connection to Canvas broke during the upload ({body.sent:,} of "
                         f"{body.total:,} bytes sent), so Canvas did not get the whole file and "
                         "no import was created; you can send it again.", sent=True) from error
+                if deadline is not None:
+                    with deadline.grace(LOOKUP_GRACE):
+                        raise self._ambiguous(started) from error
                 raise self._ambiguous(started) from error
             except CanvasServerError as error:
                 # A 5xx after the whole body went out (a proxy's 504, say) does not mean
@@ -279,30 +309,40 @@ class CanvasClient:
     # ---- following an import -------------------------------------------------------------
     def poll(self, import_id: int | str, *, on_update: Callable[[SisImport], None] | None = None,
              cancelled: threading.Event | None = None, intervals: Sequence[float] | None = None,
-             max_failures: int = MAX_POLL_FAILURES) -> SisImport:
+             max_failures: int = MAX_POLL_FAILURES, deadline: Deadline | None = None) -> SisImport:
         """Ask Canvas about the import until it reaches a terminal state, and return it.
 
         Waits 1 s → 2 → 5 → 10 → 30 s between polls (fast again when state or progress
         changes; slower when the rate-limit bucket is low). Rides out up to `max_failures`
         consecutive network errors, 5xx and throttling, then raises the last one.
-        `cancelled.set()` stops it at once with Cancelled."""
+        `cancelled.set()` stops it at once with Cancelled. A Retry-After is honoured up to
+        MAX_RETRY_WAIT. With a `deadline` (default: the client's) it raises DeadlineExceeded
+        when the time is up; the import carries on in Canvas. (Each look-up is cut short by
+        the client's own deadline; an explicit `deadline` here is checked between polls.)"""
         cancelled = cancelled or threading.Event()
         schedule = PollSchedule(intervals) if intervals else PollSchedule()
         path = self._imports(f"/{_id(import_id)}")
         last: tuple[Any, ...] | None = None
         failures = 0
+        deadline = deadline or self._http.deadline
         while True:
             if cancelled.is_set():
                 raise Cancelled("Stopped following the import; it carries on in Canvas.")
+            if deadline is not None and deadline.expired:
+                raise _stopped_following(deadline, import_id)
             try:
                 body = self._get_json(path, not_found=_no_import(import_id), cancelled=cancelled,
                                       retry=Retry.NEVER)
                 current = SisImport.from_json(body)
+            except DeadlineExceeded:
+                raise _stopped_following(deadline or self._http.deadline, import_id) from None
             except (NetworkError, RateLimited, CanvasServerError) as error:
                 failures += 1
                 if failures > max_failures or getattr(error, "permanent", False):
                     raise
-                delay = schedule.failure_delay(failures, getattr(error, "retry_after", None))
+                retry_after = getattr(error, "retry_after", None)
+                delay = schedule.failure_delay(
+                    failures, None if retry_after is None else cap_retry_after(retry_after))
             else:
                 failures = 0
                 if on_update is not None:
@@ -312,8 +352,31 @@ class CanvasClient:
                 key = (current.workflow_state, current.progress)
                 delay = schedule.next_delay(key != last, self._http.rate_limit_remaining)
                 last = key
+            if deadline is not None:
+                if delay >= deadline.remaining():
+                    raise _stopped_following(deadline, import_id)
             if cancelled.wait(delay):
                 raise Cancelled("Stopped following the import; it carries on in Canvas.")
+
+
+def _stopped_following(deadline: Deadline, import_id: int | str) -> DeadlineExceeded:
+    error = DeadlineExceeded(f"Stopped following import {import_id}: the {deadline.seconds:g}-second "
+                             "time limit (--timeout) ran out; the import carries on in Canvas.")
+    error.request_sent = True
+    return error
+
+
+def _stop_at(deadline: Deadline, on_progress: ProgressCallback | None) -> ProgressCallback:
+    """A progress callback that stops an unfinished upload once the deadline has passed."""
+    def report(sent: int, total: int) -> None:
+        if sent < total and deadline.expired:
+            raise DeadlineExceeded(
+                f"Gave up uploading: the {deadline.seconds:g}-second time limit (--timeout) ran "
+                f"out before Canvas had the whole file ({sent:,} of {total:,} bytes sent), so "
+                "no import was created.")
+        if on_progress is not None:
+            on_progress(sent, total)
+    return report
 
 
 def _id(value: int | str) -> str:

@@ -59,6 +59,14 @@ class NetworkError(CanvasError):
     """Canvas could not be reached: refused, reset, timed out, DNS, TLS."""
 
 
+class DeadlineExceeded(NetworkError):
+    """The command's overall time limit (`--timeout`) ran out. `request_sent` says whether
+    the request that was cut short may have reached Canvas."""
+
+    request_sent = False
+    permanent = True
+
+
 class Cancelled(CanvasError):
     """The caller cancelled the operation (upload or polling)."""
 

@@ -10,12 +10,24 @@ honoured):
   refuses a request before it runs). A PUT whose answer was lost is not repeated, because
   restore_states would queue a second restore and a repeated abort answers 404.
 * POST — never retried here; the client decides (see `CanvasClient.create_import`).
+
+A read timeout (the server took the request and said nothing for `timeout[1]` seconds) is
+tried once more at most: a server that accepts and never answers costs two read timeouts,
+not five. A `deadline` (the command's `--timeout`) cuts every socket timeout and every wait
+to what is left, and ends the request with DeadlineExceeded when it runs out.
+
+The environment is not trusted wholesale (`trust_env` is off): `~/.netrc` is never read, so
+no credentials of any kind are added for another host on a redirect; proxies from
+`https_proxy`/`http_proxy`/`no_proxy` are used, except for this machine (loopback never goes
+through a proxy); `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE` are used when the profile names no
+CA bundle of its own.
 """
 from __future__ import annotations
 
 import email.utils
 import enum
 import json
+import os
 import random
 import threading
 import time
@@ -26,14 +38,18 @@ import urllib3.exceptions
 
 from sis_desktop import __version__
 
+from .deadline import Deadline
 from .errors import (AuthenticationFailed, BadRequest, CanvasError, CanvasServerError,
-                     Cancelled, NetworkError, NotFound, NotRootAccount, PermissionDenied,
+                     Cancelled, DeadlineExceeded, NetworkError, NotFound, NotRootAccount, PermissionDenied,
                      RateLimited, SisImportsDisabled)
-from .urls import same_origin
+from .urls import is_loopback, same_origin
 from sis_desktop.core.logs import register_secret
 
 USER_AGENT = f"SIS-Desktop/{__version__} (+python-requests)"
-MAX_RETRY_WAIT = 120.0  # seconds; a longer Retry-After is cut to this
+MAX_RETRY_WAIT = 120.0  # seconds; a longer Retry-After is cut to this (here and when polling)
+DEFAULT_TIMEOUT = (10.0, 30.0)  # (connect, read) seconds; Canvas's API answers in well under 30 s
+MAX_READ_TIMEOUT_TRIES = 2  # a server that takes requests and never answers: give up after two
+MAX_BODY_BYTES = 8 << 20  # Canvas's JSON answers are small; a bigger body is refused unread
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -47,18 +63,21 @@ class Retry(enum.Enum):
 class HttpSession:
     """One `requests.Session` bound to one Canvas and one token."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: tuple[float, float] = (10, 120),
-                 ca_bundle: str | None = None, max_retries: int = 4, retry_wait: float = 0.5):
+    def __init__(self, base_url: str, token: str, *,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, ca_bundle: str | None = None,
+                 max_retries: int = 4, retry_wait: float = 0.5, deadline: Deadline | None = None):
         self.base_url = base_url
         self.timeout = timeout
+        self.deadline = deadline
         self.max_retries = max(0, int(max_retries))
         self.retry_wait = retry_wait
         self.rate_limit_remaining: float | None = None  # from the last answer that had it
         register_secret(token)  # masked in every log record from now on
-        # Passed with every request: a Session-level `verify` loses to REQUESTS_CA_BUNDLE /
-        # CURL_CA_BUNDLE from the environment, which must not override the profile's bundle.
-        self.verify: str | bool = ca_bundle or True
+        # The profile's bundle first; the usual environment variables only when it has none.
+        self.verify: str | bool = (ca_bundle or os.environ.get("REQUESTS_CA_BUNDLE")
+                                   or os.environ.get("CURL_CA_BUNDLE") or True)
         self.session = requests.Session()
+        self.session.trust_env = False  # no ~/.netrc, no proxy for loopback: see proxies_for
         self.session.verify = self.verify
         self.session.headers.update({
             "User-Agent": USER_AGENT,
@@ -86,27 +105,75 @@ class HttpSession:
         if retry is None:
             retry = Retry.ALWAYS if method.upper() == "GET" else Retry.NEVER
         url = self.url(path_or_url)
-        attempt = 0
+        attempt = read_timeouts = 0
         while True:
             if cancelled is not None and cancelled.is_set():
                 raise Cancelled("Cancelled.")
+            if self.deadline is not None:
+                self.deadline.check("waiting for Canvas")
             try:
                 response = self.session.request(
-                    method, url, params=params, data=data, headers=headers, stream=stream,
-                    timeout=timeout or self.timeout, allow_redirects=allow_redirects,
-                    verify=self.verify, auth=_keep_headers)
+                    method, url, params=params, data=data, headers=headers, stream=True,
+                    timeout=self._timeout(timeout or self.timeout),
+                    allow_redirects=allow_redirects, verify=self.verify, auth=_keep_headers,
+                    proxies=proxies_for(url))
+                if not stream or response.status_code >= 300:
+                    self._load_body(response)
             except requests.exceptions.RequestException as exc:
                 error: CanvasError = network_error(exc)
+                if self.deadline is not None and self.deadline.expired:
+                    raise self._out_of_time(error) from exc
+                read_timeouts += isinstance(exc, requests.exceptions.ReadTimeout)
             else:
                 self._note_rate_limit(response)
                 if response.status_code < 300 or (300 <= response.status_code < 400 and not allow_redirects):
                     return response
                 error = error_from_response(response, not_found=not_found)
                 response.close()
-            if attempt >= self.max_retries or not _may_retry(retry, error):
+            if attempt >= self.max_retries or not _may_retry(retry, error) \
+                    or read_timeouts >= MAX_READ_TIMEOUT_TRIES:
                 raise error
-            self.wait(self.backoff(attempt, error), cancelled)
+            delay = self.backoff(attempt, error)
+            if self.deadline is not None and delay >= self.deadline.remaining():
+                raise self._out_of_time(error)
+            self.wait(delay, cancelled)
             attempt += 1
+
+    def _timeout(self, timeout: tuple[float, float]) -> tuple[float, float]:
+        if self.deadline is None:
+            return timeout
+        left = max(0.001, self.deadline.remaining())
+        return (min(timeout[0], left), min(timeout[1], left))
+
+    def _out_of_time(self, error: CanvasError) -> DeadlineExceeded:
+        exceeded = self.deadline.exceeded("waiting for Canvas")
+        exceeded.request_sent = getattr(error, "request_sent", True)
+        return exceeded
+
+    def _load_body(self, response: requests.Response, limit: int = MAX_BODY_BYTES) -> None:
+        """Read the whole answer into `response`, refusing one over `limit` bytes (after
+        decompression) without holding it. Network failures while reading raise requests'
+        own exceptions, like a non-streamed request would."""
+        declared = response.headers.get("Content-Length", "")
+        chunks, size = [], 0
+        if not (declared.isdigit() and int(declared) > limit):
+            for chunk in response.iter_content(64 << 10):
+                size += len(chunk)
+                if size > limit:
+                    break
+                chunks.append(chunk)
+                if self.deadline is not None and self.deadline.expired:
+                    response.close()
+                    raise requests.exceptions.ReadTimeout("the time limit ran out mid-answer")
+            else:
+                response._content = b"".join(chunks)
+                response._content_consumed = True
+                return
+        response.close()
+        raise CanvasServerError(
+            f"The server's answer is larger than {limit >> 20} MB, far more than Canvas ever "
+            "sends for this; it was not read. Check that the address leads to Canvas's API.",
+            status=response.status_code)
 
     def json(self, response: requests.Response) -> Any:
         """The JSON body of a successful answer; CanvasServerError when it is not JSON."""
@@ -117,7 +184,7 @@ class HttpSession:
         """Exponential back-off with jitter; Retry-After wins when Canvas sent one."""
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
-            return min(MAX_RETRY_WAIT, max(0.0, retry_after))
+            return cap_retry_after(retry_after)
         delay = min(30.0, self.retry_wait * (2 ** attempt))
         return delay * (0.5 + random.random() / 2)
 
@@ -139,6 +206,24 @@ class HttpSession:
 
     def may_send_token_to(self, url: str) -> bool:
         return same_origin(self.base_url, url)
+
+
+def cap_retry_after(seconds: float) -> float:
+    """A Retry-After in seconds, never negative and never above MAX_RETRY_WAIT."""
+    return min(MAX_RETRY_WAIT, max(0.0, seconds))
+
+
+def proxies_for(url: str) -> dict[str, str]:
+    """The proxies the environment names for `url`, honouring `no_proxy`; none for this
+    machine, so a token sent to a loopback address never passes through a proxy."""
+    from urllib.parse import urlsplit
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return {}
+    if is_loopback(host):
+        return {}
+    return requests.utils.get_environ_proxies(url)
 
 
 def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -6,15 +6,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import InsecureURL
 
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
-
-
 def is_loopback(host: str | None) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost (the only places plain http may go)."""
+    """True for a literal loopback address (127.0.0.0/8, ::1) and the name `localhost`
+    itself: the only places plain http may go. Other names (`evil.localhost`,
+    `localhost.localdomain`) are resolved through DNS like any host, so they do not count."""
     if not host:
         return False
-    host = host.strip("[]").lower().rstrip(".")
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+    host = host.strip("[]").lower()
+    if host in ("localhost", "localhost."):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
