@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     except HistoryError as exc:
         print(f"sis-desktop-cli: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if history.set_aside_notice:
-        print(f"sis-desktop-cli: {history.set_aside_notice}", file=sys.stderr)
+    if history.notice:
+        print(f"sis-desktop-cli: {history.notice}", file=sys.stderr)
     entries = history.recent(profile=getattr(args, "profile", None), limit=args.limit)
     if args.json:
         print(json.dumps([e.to_json() for e in entries], indent=2))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 from contextlib import closing, contextmanager
@@ -96,6 +97,14 @@ class HistoryError(Exception):
     """The history could not be opened or written; the text is one sentence for people."""
 
 
+class _Newer(Exception):
+    """The file was written by a newer version (its user_version is higher than ours)."""
+
+    def __init__(self, version: int):
+        super().__init__(version)
+        self.version = version
+
+
 @dataclass
 class HistoryEntry:
     """One import this app sent, as last seen."""
@@ -154,25 +163,54 @@ class HistoryEntry:
 
 class History:
     """The history database. `set_aside_notice` is a sentence when a corrupt file was moved
-    aside on opening (a fresh, empty history took its place), else None."""
+    aside on opening (a fresh, empty history took its place), else None.
+
+    A history written by a newer version (a higher `user_version`) is never moved or
+    changed: it is opened read-only (`read_only`, and `read_only_notice` says so); writes
+    then raise HistoryError. The file, its WAL/SHM files, its set-aside copies and the
+    folder are kept owner-only (0600/0700)."""
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else paths.data_dir() / FILE_NAME
         self.set_aside_notice: str | None = None
+        self.read_only = False
+        self.read_only_notice: str | None = None
         self._open()
+
+    @property
+    def notice(self) -> str | None:
+        """What to tell the user about this history on opening (set aside, or read-only)."""
+        return self.set_aside_notice or self.read_only_notice
 
     # ---- opening ---------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        if self.read_only:
+            conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT, isolation_level=None)
+        else:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if not self.read_only:
+            conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _make_private(self.path, is_data_dir=self.path.parent == paths.data_dir())
+        except OSError as exc:
+            raise HistoryError(f"The import history at {self.path} could not be opened "
+                               f"({exc.strerror or exc}); check the folder's permissions, then "
+                               "try again.") from None
         try:
             self._init_schema()
+        except _Newer as newer:
+            self.read_only = True
+            self.read_only_notice = (
+                f"The import history was written by a newer version of SIS Desktop (schema "
+                f"{newer.version}), so this version only reads it and records nothing new in "
+                "it; use the newer version to keep it up to date.")
+            log.warning("history is newer (schema %s): opened read-only", newer.version)
         except sqlite3.OperationalError as exc:  # locked too long, unreadable folder, …
             raise HistoryError(f"The import history at {self.path} could not be opened ({exc}); "
                                "close other copies of the app or check the folder's "
@@ -187,15 +225,14 @@ class History:
 
     def _init_schema(self) -> None:
         with closing(self._connect()) as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:  # before anything that could write or move it
+                raise _Newer(version)
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check said: {check}")
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"it was written by a newer version (schema {version})")
             if version < SCHEMA_VERSION:
                 with _write(conn):
                     if version < 1:
@@ -226,6 +263,7 @@ class History:
         file_list = [{"name": str(f.get("name") or ""), "size": f.get("size"),
                       "sha256": f.get("sha256")} for f in files]
         created = _stamp(sis_import.created_at or _now())
+        self._check_writable(sis_import)
         with closing(self._connect()) as conn, _write(conn):
             conn.execute(
                 "INSERT OR IGNORE INTO imports (profile, profile_id, url, account_id, import_id, "
@@ -241,8 +279,15 @@ class History:
         An import without a row here (sent elsewhere) is left alone. A snapshot older than
         the one stored (Canvas's `updated_at`) does not overwrite it, so two instances
         polling the same import cannot move it backwards."""
+        self._check_writable(sis_import)
         with closing(self._connect()) as conn, _write(conn):
             return self._apply(conn, url, account_id, sis_import)
+
+    def _check_writable(self, sis_import: SisImport) -> None:
+        if self.read_only:
+            raise HistoryError(f"Import {sis_import.id} was not recorded in the local history: "
+                               "it was written by a newer version of SIS Desktop, which this "
+                               "version does not change.")
 
     @staticmethod
     def _apply(conn: sqlite3.Connection, url: str, account_id: int | str,
@@ -266,8 +311,14 @@ class History:
         sql += " ORDER BY created_at DESC, id DESC"
         if limit is not None:
             sql += f" LIMIT {max(0, int(limit))}"
-        with closing(self._connect()) as conn:
-            return [HistoryEntry._from_row(r) for r in conn.execute(sql, params)]
+        try:
+            with closing(self._connect()) as conn:
+                return [HistoryEntry._from_row(r) for r in conn.execute(sql, params)]
+        except (sqlite3.Error, KeyError, IndexError, ValueError) as exc:
+            if not self.read_only:
+                raise
+            raise HistoryError("The import history was written by a newer version of SIS "
+                               f"Desktop in a form this version cannot read ({exc}).") from None
 
     def get(self, url: str, account_id: int | str, import_id: int) -> HistoryEntry | None:
         found = self._select("url = ? AND account_id = ? AND import_id = ?",
@@ -309,6 +360,31 @@ class History:
         candidates = self._select("url = ? AND account_id = ? AND created_at >= ?",
                                   (url_key(url), _account_key(account_id), since))
         return [e for e in candidates if wanted <= e.sha256s]
+
+
+def _make_private(db: Path, *, is_data_dir: bool) -> None:
+    """Create the history's folder owner-only, and make the database, its WAL/SHM files
+    and its set-aside copies owner-only (SQLite gives WAL/SHM the database's mode)."""
+    folder = db.parent
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "nt":
+        return  # the profile folder is private already; chmod only sets read-only there
+    if created or is_data_dir:
+        _chmod_own(folder, 0o700)
+    if not db.exists():
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in [db, *folder.glob(db.name + "-*"), *folder.glob(db.name + ".corrupt-*")]:
+        _chmod_own(path, 0o600)
+
+
+def _chmod_own(path: Path, mode: int) -> None:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    if info.st_uid == os.getuid() and not path.is_symlink() and info.st_mode & 0o777 != mode:
+        os.chmod(path, mode)
 
 
 @contextmanager

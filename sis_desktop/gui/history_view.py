@@ -124,7 +124,7 @@ class HistoryView(QWidget):
         self.refresh_button.setObjectName("historyRefreshButton")
         self.refresh_button.setAccessibleName("Refresh list")
         self.refresh_button.setToolTip("Load the latest imports from Canvas")
-        self.notice = QLabel(history.set_aside_notice or "" if history else "", self)
+        self.notice = QLabel(history.notice or "" if history else "", self)
         self.notice.setObjectName("historyNotice")
         self.notice.setAccessibleName("History notice")
         self.notice.setWordWrap(True)
@@ -187,8 +187,8 @@ class HistoryView(QWidget):
     def _history_opened(self, history: History) -> None:
         self.history = history
         self.status.history = history
-        if history.set_aside_notice:
-            self._show_notice(history.set_aside_notice)
+        if history.notice:
+            self._show_notice(history.notice)
         if self._key is None:
             self.title.setText("Choose a profile to see its imports.")
         else:
