@@ -27,12 +27,16 @@ def target_from_args(args: argparse.Namespace) -> Target:
     profile = None
     if profile_name:
         from sis_desktop.core.profiles import ProfileStore, connection_for
+        store = ProfileStore()
         try:
-            p_url, p_account, p_token = connection_for(profile_name,
+            p_url, p_account, p_token = connection_for(profile_name, store=store,
                                                        token_required=token is None)
-            profile = ProfileStore().get(profile_name)
+            profile = store.get(profile_name)
         except (LookupError, ValueError) as exc:
             raise UsageError(str(exc)) from None
+        finally:
+            if store.set_aside_notice:  # never silent, even when the profile was found
+                print(f"sis-desktop-cli: warning: {store.set_aside_notice}", file=sys.stderr)
         url, account, token = url or p_url, account or p_account, token or p_token
     if not url:
         raise UsageError("No Canvas address: give --url https://school.instructure.com or "

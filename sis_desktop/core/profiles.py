@@ -1,15 +1,19 @@
 """Saved account profiles: Canvas address, account id and default import options.
 
-Kept as JSON in `config_dir()/profiles.json`, written atomically; changes hold a lock so
-two windows or processes never lose each other's edits. Tokens
-never go in this file (see `secrets.TokenStore`). A file that cannot be read is moved aside with a timestamp
-and `ProfileStore.set_aside_notice` says so; keys this version does not know are kept.
+Kept as JSON in `config_dir()/profiles.json`, written atomically; changes hold a lock
+(`profiles.json.lock`, the `filelock` package) so two windows or processes never lose each
+other's edits. Tokens never go in this file (see `secrets.TokenStore`). Keys this version
+does not know are kept.
+
+Nothing readable is thrown away: a profile entry that cannot be read is moved on its own to
+`profiles.json.unreadable-<time>` (as it was) and the good entries stay; only a file that
+is not JSON at all is moved aside whole. `ProfileStore.set_aside_notice` says what happened.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +31,11 @@ FORMAT_VERSION = 1
 EXPORT_KIND = "sis-desktop-profiles"
 _KNOWN = ("id", "name", "url", "account_id", "defaults", "ca_bundle")
 _ACCOUNT_ID = re.compile(r"^(\d+|self|sis_account_id:\S+)$")
+LOCK_TIMEOUT = 15.0  # seconds to wait for another process that is saving the profiles
+
+
+class _WholeFile(Exception):
+    """The file as a whole cannot be used; `str()` says why."""
 
 
 class ProfileError(ValueError):
@@ -116,35 +125,90 @@ class ProfileStore:
         self.path = Path(path) if path else paths.config_dir() / FILE_NAME
         self.set_aside_notice: str | None = None
         self._top: dict[str, Any] = {}
+        self._lock = None
 
     # ---- reading ------------------------------------------------------------------
     def load(self) -> list[Profile]:
-        """All profiles, in file order. A corrupt file is set aside (see set_aside_notice)."""
+        """All profiles, in file order. Unreadable entries, or a file that is not JSON at
+        all, are set aside first (see set_aside_notice)."""
+        try:
+            profiles, bad, top = self._read()
+        except _WholeFile:
+            return self._recover()
+        if bad:
+            return self._recover()
+        self._top = top
+        return profiles
+
+    def _read(self) -> tuple[list[Profile], list[tuple[Any, str]], dict[str, Any]]:
+        """(good profiles, [(bad entry, why)], the file's other keys); _WholeFile when the
+        file cannot be used at all."""
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            self._top = {}
-            return []
+            return [], [], {}
         except (OSError, UnicodeDecodeError) as exc:
-            return self._recover(f"it could not be read ({exc.__class__.__name__})")
+            raise _WholeFile(f"it could not be read ({exc.__class__.__name__})") from None
         try:
             top = json.loads(text)
-            if not isinstance(top, dict) or not isinstance(top.get("profiles", []), list):
-                raise ProfileError("it does not hold a list of profiles")
-            profiles = [Profile.from_json(p) for p in top.get("profiles", [])]
-        except (ValueError, TypeError) as exc:  # JSONDecodeError and ProfileError are ValueErrors
-            reason = "it is not valid JSON" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            return self._recover(reason)
-        self._top = {k: v for k, v in top.items() if k != "profiles"}
+        except ValueError:
+            raise _WholeFile("it is not valid JSON") from None
+        if not isinstance(top, dict) or not isinstance(top.get("profiles", []), list):
+            raise _WholeFile("it does not hold a list of profiles")
+        profiles: list[Profile] = []
+        bad: list[tuple[Any, str]] = []
+        for entry in top.get("profiles", []):
+            try:
+                profile = Profile.from_json(entry)
+            except (ProfileError, TypeError) as exc:
+                bad.append((entry, str(exc)))
+                continue
+            if _find(profiles, profile.id) is not None:
+                bad.append((entry, f"a second profile has the id {profile.id}"))
+                continue
+            profiles.append(profile)
+        return profiles, bad, {k: v for k, v in top.items() if k != "profiles"}
+
+    def _recover(self) -> list[Profile]:
+        """Under the lock (another process may be recovering too), read again and set aside
+        only what cannot be used: the bad entries, or the whole file when nothing in it can
+        be read."""
+        with self._locked():
+            try:
+                profiles, bad, top = self._read()
+            except _WholeFile as exc:
+                moved = storage.set_aside(self.path)
+                self.set_aside_notice = (f"The saved profiles file could not be used because "
+                                         f"{exc}; it was kept as {moved} and a new, empty one "
+                                         "was started.")
+                self._top = {}
+                self._save([])
+                return []
+            self._top = top
+            if not bad:  # another process repaired it meanwhile
+                return profiles
+            moved = self._keep_unreadable([entry for entry, _ in bad])
+            self._save(profiles)
+        count = len(bad)
+        entries = "entry" if count == 1 else "entries"
+        kept = len(profiles)
+        self.set_aside_notice = (
+            f"{count} saved profile {entries} could not be read ({bad[0][1]}) and "
+            f"{'was' if count == 1 else 'were'} moved to {moved}; the other {kept} "
+            f"profile{'' if kept == 1 else 's'} {'is' if kept == 1 else 'are'} kept.")
         return profiles
 
-    def _recover(self, reason: str) -> list[Profile]:
-        moved = storage.set_aside(self.path)
-        self.set_aside_notice = (f"The saved profiles file could not be used because {reason}; "
-                                 f"it was kept as {moved} and a new, empty one was started.")
-        self._top = {}
-        self._save([])
-        return []
+    def _keep_unreadable(self, entries: list[Any]) -> Path:
+        """Write the entries, as they were, to `profiles.json.unreadable-<time>`."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.unreadable-{stamp}-{n}")
+        doc = {"kind": "sis-desktop-unreadable-profiles", "profiles": entries}
+        storage.atomic_write_text(target, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return target
 
     def get(self, name_or_id: str) -> Profile:
         """The profile with this id or (case-insensitive) name; raises ProfileNotFound."""
@@ -240,27 +304,22 @@ class ProfileStore:
     # ---- internals ----------------------------------------------------------------
     @contextmanager
     def _locked(self):
-        """Hold an exclusive lock while reading, changing and writing the file: on the
-        config folder itself (POSIX flock; no extra file), on `<file>.lock` on Windows."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if os.name == "nt":
-            import msvcrt
-            with open(self.path.with_name(self.path.name + ".lock"), "a+b") as fh:
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
-                try:
-                    yield
-                finally:
-                    fh.seek(0)
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-            return
-        import fcntl
-        fd = os.open(self.path.parent, os.O_RDONLY)
+        """Hold an exclusive lock (`<file>.lock`, owner-only) while reading, changing and
+        writing the file. Re-entrant within one store and thread."""
+        import filelock
+        if self._lock is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._lock = filelock.FileLock(str(self.path.with_name(self.path.name + ".lock")),
+                                           timeout=LOCK_TIMEOUT, mode=0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise ProfileError("The saved profiles are being changed by another SIS Desktop "
+                               "window or command; try again in a moment.") from None
+        try:
             yield
         finally:
-            os.close(fd)  # closing releases the lock
+            self._lock.release()
 
     def _check_unique(self, profiles: list[Profile], profile: Profile) -> None:
         for other in profiles:

@@ -29,7 +29,6 @@ def _sis(import_id: int, state: str = "created", progress: int = 0) -> SisImport
     b"{not json",
     b"\xff\xfe\x00garbage",
     b'{"profiles": "not a list"}',
-    b'{"profiles": [{"name": "no id or url"}]}',
 ])
 def test_corrupt_profiles_file_is_set_aside_and_reported(isolated_dirs, content):
     path = isolated_dirs["config"] / "profiles.json"
@@ -88,7 +87,8 @@ def test_profile_writes_are_atomic_and_private(isolated_dirs):
         store.add(Profile.new(f"P{n}", URL, 1))
     path = isolated_dirs["config"] / "profiles.json"
     assert private_file(path)
-    assert sorted(p.name for p in isolated_dirs["config"].iterdir()) == ["profiles.json"]
+    assert sorted(p.name for p in isolated_dirs["config"].iterdir()) == ["profiles.json",
+                                                                         "profiles.json.lock"]
 
 
 # ---- two instances at once -------------------------------------------------------------
