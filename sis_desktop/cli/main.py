@@ -4,9 +4,10 @@ Each command lives in its own module under `sis_desktop/cli/` and exposes
 `register(subparsers)`, which adds its parser(s) and sets `func=handler` where
 `handler(args) -> int` returns the exit code. Exit codes: 0 fine; 1 the import ended
 failed/aborted (or validation found errors); 2 bad usage or bad input; 3 Canvas refused
-or could not be reached (nothing was created); 4 an import was created — or may have been,
-after a lost answer — but its outcome is unknown (the wait stopped early): never send the
-same files again on exit 4, follow the import instead.
+or could not be reached (nothing was created; also when `--timeout` ran out first); 4 an
+import was created — or may have been, after a lost answer — but its outcome is unknown (the
+wait stopped early, e.g. at `--timeout`): never send the same files again on exit 4, follow
+the import instead; 130 Ctrl-C; 143 SIGTERM (handled like Ctrl-C: temp files are removed).
 """
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ COMMAND_MODULES = (
 
 class UsageError(Exception):
     """Bad usage or bad input: printed as one sentence, exit 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (e.g. `kill`, a cron or systemd timeout): handled like Ctrl-C, so every
+    `finally` runs and the temp zip of an upload is removed; exit 143."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,10 +74,12 @@ def seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    from sis_desktop.core import tempfiles
+    from sis_desktop.core.canvas.deadline import Deadline
     from sis_desktop.core.canvas.errors import CanvasError
     from sis_desktop.core.logs import setup_logging
-
-    from sis_desktop.core.canvas.deadline import Deadline
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -76,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(logging.DEBUG)  # the file is small and rotating; HTTP lines help diagnosis
     except OSError as exc:  # an unwritable log folder must not stop an import
         print(f"sis-desktop-cli: warning: no log file ({exc.strerror}).", file=sys.stderr)
+    tempfiles.sweep_stale()  # what a killed run (SIGKILL, power loss) left behind
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (an embedding program): leave its handler
+        previous = None
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
@@ -84,9 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     except CanvasError as exc:
         print(f"sis-desktop-cli: {exc}", file=sys.stderr)
         return EXIT_CANVAS
+    except Terminated:
+        print("sis-desktop-cli: terminated.", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("sis-desktop-cli: interrupted.", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -186,6 +186,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         register_secret(sandbox.token)
         window.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
 
+    import signal
+    from sis_desktop.core import tempfiles
+
+    # SIGTERM quits like the window's own Quit: tasks are cancelled below, so an upload's
+    # temp zip is removed. The timer lets Python notice the signal while Qt's loop runs.
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(500)
+    tasks.start(tasks.CallTask(tempfiles.sweep_stale), window)  # a killed run's leftovers
+
     previous_hook = sys.excepthook
     sys.excepthook = lambda exc_type, exc, tb: report_crash(exc_type, exc, tb, window)
     window.show()
@@ -196,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.exec()
     finally:
         sys.excepthook = previous_hook
+        signal.signal(signal.SIGTERM, previous_term)
         tasks.runner().cancel_all()
         tasks.runner().wait(5000)
         if sandbox is not None:

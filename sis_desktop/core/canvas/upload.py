@@ -11,11 +11,12 @@ import hashlib
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 import zipfile
 from pathlib import Path, PurePath
 from typing import Callable, Iterator, Sequence
+
+from sis_desktop.core import tempfiles
 
 from .errors import Cancelled, CanvasError, InvalidOptions
 
@@ -165,7 +166,7 @@ def upload_source(paths: Sequence[str | Path], *,
     if any(extension_of(p) != "csv" for p in files):
         raise InvalidOptions("Several files can only be sent together when they are all CSV "
                              "files; send a zip file on its own.")
-    folder = Path(tempfile.mkdtemp(prefix="sis-desktop-"))
+    folder = tempfiles.upload_folder()  # removed below, also on Ctrl-C/SIGTERM (see the CLI)
     try:
         yield bundle_csvs(files, folder / "sis_import.zip", cancelled=cancelled)
     finally:
