@@ -44,6 +44,11 @@ def target_from_args(args: argparse.Namespace) -> Target:
     if account is None or str(account).strip() == "":
         raise UsageError("No account id: give --account ID (the root account, often 1) or "
                          "--profile NAME.")
+    from sis_desktop.core.profiles import ProfileError, check_account_id
+    try:
+        account = check_account_id(account)  # -1, abc, 1e9 … refused before anything is sent
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
     try:
         url = normalize_base_url(url)
     except InsecureURL as exc:

@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from sis_desktop.core.canvas.errors import CanvasError
     from sis_desktop.core.logs import setup_logging
 
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is printed, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     args.deadline = Deadline(args.timeout) if args.timeout else None  # starts now
@@ -101,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     except CanvasError as exc:
         print(f"sis-desktop-cli: {exc}", file=sys.stderr)
         return EXIT_CANVAS
+    except OSError as exc:  # a local file or folder failed us (full disk, permissions…)
+        from sis_desktop.core.files import shown
+        where = f" ({shown(exc.filename)})" if exc.filename else ""
+        print(f"sis-desktop-cli: a local file could not be used{where}: "
+              f"{exc.strerror or exc}; free some disk space or check the permissions, then "
+              "try again.", file=sys.stderr)
+        return EXIT_USAGE
     except Terminated:
         print("sis-desktop-cli: terminated.", file=sys.stderr)
         return 143

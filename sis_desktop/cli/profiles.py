@@ -100,7 +100,10 @@ def add_profile(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
     if args.no_token:
-        store.add(profile)
+        try:
+            store.add(profile)
+        except ProfileError as exc:
+            raise UsageError(str(exc)) from None
         print(f"Saved profile '{profile.name}' without a token; set CANVAS_API_TOKEN when using it.")
         return EXIT_OK
     if not tokens.available():
@@ -113,8 +116,10 @@ def add_profile(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     try:
         store.add(profile)
-    except BaseException:
+    except BaseException as exc:
         tokens.delete(profile.id)
+        if isinstance(exc, ProfileError):  # e.g. a full disk: one sentence, and no token left
+            raise UsageError(str(exc)) from None
         raise
     print(f"Saved profile '{profile.name}' ({profile.url}, account {profile.account_id}); "
           f"token {where}. Check it with: sis-desktop-cli profiles test '{profile.name}'")

@@ -113,15 +113,13 @@ def check_files(raw_paths: Sequence[str | Path]) -> list[FileFacts]:
     if not paths:
         raise PrepareError("Choose the files to upload.")
     facts = []
+    from sis_desktop.core.files import file_problem, shown
     for path in paths:
-        try:
-            is_file = path.is_file()
-        except OSError as exc:  # a name too long, a symlink loop …
-            raise PrepareError(f"'{path}' cannot be read ({exc.strerror or exc}).") from None
-        if not is_file:
-            raise PrepareError(f"'{path}' does not exist or is not a file.")
+        problem = file_problem(path)  # missing, a folder, a FIFO, a symlink loop, too long …
+        if problem:
+            raise PrepareError(problem)
         if path.suffix.lower() not in (".csv", ".zip"):
-            raise PrepareError(f"'{path}' is neither a .csv nor a .zip file; Canvas only "
+            raise PrepareError(f"'{shown(path)}' is neither a .csv nor a .zip file; Canvas only "
                                "imports those.")
         try:
             facts.append(FileFacts(path, path.stat().st_size))

@@ -110,7 +110,34 @@ class RecentRecords(logging.Handler):
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating file readable by its owner only (logs name hosts, accounts and files)."""
+    """A rotating file readable by its owner only (logs name hosts, accounts and files).
+
+    A write that fails (a full disk, a quota) costs one warning line on stderr, then the
+    file is given up for this run: never logging's "--- Logging error ---" dumps."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        import sys
+        if self.failed:
+            return
+        self.failed = True
+        exc = sys.exc_info()[1]
+        why = getattr(exc, "strerror", None) or type(exc).__name__ if exc else "unknown error"
+        try:
+            sys.stderr.write(f"warning: the log file {self.baseFilename} could not be written "
+                             f"({why}); nothing more is logged to it in this run.\n")
+        except Exception:  # noqa: BLE001 - no stderr either: stay silent
+            pass
+        try:
+            if self.stream is not None:
+                self.stream.close()
+        except OSError:
+            pass
 
     def _open(self):
         stream = super()._open()
@@ -141,7 +168,8 @@ def setup_logging(level: int = logging.INFO) -> Path:
         if _file_handler is None:
             path.parent.mkdir(parents=True, exist_ok=True)
             handler = _PrivateRotatingFileHandler(
-                path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=False)
+                path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=False,
+                errors="backslashreplace")
             handler.addFilter(RedactingFilter())
             handler.setFormatter(logging.Formatter(FORMAT))
             root.addHandler(handler)

@@ -96,6 +96,16 @@ class Profile:
                    extra={k: v for k, v in obj.items() if k not in _KNOWN})
 
 
+def check_account_id(value: str | int) -> str:
+    """The account id as text ("1", "self", "sis_account_id:…"); ProfileError otherwise
+    (e.g. -1, abc, 1e9)."""
+    account = str(value).strip()
+    if not _ACCOUNT_ID.match(account):
+        raise ProfileError(f"'{account}' is not an account id; give the root account's number, "
+                           "for example 1.")
+    return account
+
+
 def checked(profile: Profile) -> Profile:
     """The profile with its URL normalised and fields checked; raises ProfileError."""
     name = " ".join(profile.name.split())
@@ -105,10 +115,7 @@ def checked(profile: Profile) -> Profile:
         url = normalize_base_url(profile.url)
     except errors.InsecureURL as exc:
         raise ProfileError(str(exc)) from None
-    account = str(profile.account_id).strip()
-    if not _ACCOUNT_ID.match(account):
-        raise ProfileError(f"'{account}' is not an account id; give the root account's number, "
-                           "for example 1.")
+    account = check_account_id(profile.account_id)
     ca = (profile.ca_bundle or "").strip() or None
     if ca and not Path(ca).expanduser().is_file():
         raise ProfileError(f"The CA bundle {ca} does not exist; choose the PEM file your school's "
@@ -316,6 +323,8 @@ class ProfileStore:
         except filelock.Timeout:
             raise ProfileError("The saved profiles are being changed by another SIS Desktop "
                                "window or command; try again in a moment.") from None
+        except OSError as exc:
+            raise _not_saved(self.path, exc) from None
         try:
             yield
         finally:
@@ -330,7 +339,17 @@ class ProfileStore:
         doc = dict(self._top)
         doc.setdefault("version", FORMAT_VERSION)
         doc["profiles"] = [p.to_json() for p in profiles]
-        storage.atomic_write_text(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        try:
+            storage.atomic_write_text(self.path,
+                                      json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:  # a full disk, a read-only folder: the old file is untouched
+            raise _not_saved(self.path, exc) from None
+
+
+def _not_saved(path: Path, exc: OSError) -> ProfileError:
+    return ProfileError(f"The profiles could not be saved in {path.parent} "
+                        f"({exc.strerror or exc}); nothing was changed. Free some disk space "
+                        "or check the folder's permissions, then try again.")
 
 
 def _find(profiles: list[Profile], name_or_id: str) -> Profile | None:

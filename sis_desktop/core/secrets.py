@@ -7,6 +7,7 @@ anywhere: the caller may keep the token in memory for this session only instead.
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -94,7 +95,16 @@ class TokenStore:
         keyring's active backend changes."""
         import keyring
         import keyring.errors
-        active = keyring.get_keyring()
+        try:
+            active = keyring.get_keyring()
+        except Exception as exc:  # e.g. a PYTHON_KEYRING_BACKEND naming no usable class
+            self._checked_backend = self._backend = None
+            self._reachable = False
+            named = os.environ.get("PYTHON_KEYRING_BACKEND")
+            self._reason = (f"the keyring backend set in PYTHON_KEYRING_BACKEND ('{named}') "
+                            f"could not be loaded ({type(exc).__name__}); correct or unset it"
+                            if named else f"the keyring could not be loaded ({_short(exc)})")
+            return None
         if active is self._checked_backend:
             return self._backend
         self._checked_backend, self._backend, self._reason = active, None, None

@@ -134,7 +134,7 @@ def test_a_failed_write_leaves_the_old_file_whole(store, monkeypatch, isolated_d
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage.os, "replace", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(ProfileError, match="No space left on device"):
         store.add(Profile.new("Test", "https://b.example.edu", 1))
     monkeypatch.undo()
     assert store.path.read_bytes() == before

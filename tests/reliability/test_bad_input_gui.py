@@ -83,6 +83,7 @@ def test_non_ascii_name_is_uploaded_and_recorded(window, qtbot, sandbox):
     with qtbot.waitSignal(window.import_finished, timeout=15000) as blocker:
         upload_button(window).click()
     assert blocker.args[0].workflow_state.is_success
+    qtbot.waitUntil(lambda: History().recent() != [], timeout=5000)  # written on a worker
     (entry,) = History().recent()
     assert entry.file_names == [NON_ASCII]
 

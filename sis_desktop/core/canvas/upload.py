@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import Callable, Iterator, Sequence
 
 from sis_desktop.core import tempfiles
+from sis_desktop.core.files import file_problem
 
 from .errors import Cancelled, CanvasError, InvalidOptions
 
@@ -130,7 +131,7 @@ def multipart_body(path: Path, fields: Sequence[tuple[str, str]], *, filename: s
                    **kw) -> UploadBody:
     """multipart/form-data with `fields` first and the file as the `attachment` part."""
     boundary = "----SISDesktop" + secrets.token_hex(16)
-    name = filename or path.name
+    name = wire_name(filename or path.name)
     extension_of(name)
     head = bytearray()
     for key, value in fields:
@@ -141,6 +142,17 @@ def multipart_body(path: Path, fields: Sequence[tuple[str, str]], *, filename: s
              "\r\n\r\n").encode("utf-8")
     tail = f"\r\n--{boundary}--\r\n".encode("ascii")
     return UploadBody([bytes(head), path, tail], f"multipart/form-data; boundary={boundary}", **kw)
+
+
+def wire_name(name: str) -> str:
+    """A file name as it can be sent. A name whose bytes are not UTF-8 (the file system
+    hands those over as surrogates: a file from an old zip or a Windows-1252 machine) is
+    read as Windows-1252 instead, so `caf\xe9.csv` goes out as `café.csv`."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("cp1252", "replace")
 
 
 def _quote(text: str) -> str:
@@ -157,8 +169,9 @@ def upload_source(paths: Sequence[str | Path], *,
     if not files:
         raise InvalidOptions("No file was given to import.")
     for path in files:
-        if not path.is_file():
-            raise InvalidOptions(f"'{path}' does not exist or is not a file.")
+        problem = file_problem(path)
+        if problem:
+            raise InvalidOptions(problem)
         extension_of(path)
     if len(files) == 1:
         yield files[0]
@@ -181,7 +194,7 @@ def bundle_csvs(paths: Sequence[Path], dest: Path, *,
         for path in paths:
             if cancelled is not None and cancelled.is_set():
                 raise Cancelled("The upload was cancelled before anything was sent.")
-            info = zipfile.ZipInfo.from_file(path, _unique(path.name, used))
+            info = zipfile.ZipInfo.from_file(path, _unique(wire_name(path.name), used))
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as out:
                 shutil.copyfileobj(src, out, BLOCK_SIZE)

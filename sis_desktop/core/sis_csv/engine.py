@@ -91,12 +91,10 @@ def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.E
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise UnreadablePath(f"{path} does not exist.")
-    if path.is_dir():
-        raise UnreadablePath(f"{path} is a folder; give a .csv or .zip file (or several .csv files).")
-    if not os.access(path, os.R_OK):
-        raise UnreadablePath(f"{path} cannot be read (permission denied).")
+    from ..files import file_problem
+    problem = file_problem(path)  # missing, a folder, a FIFO, a symlink loop, no permission…
+    if problem:
+        raise UnreadablePath(problem)
 
 
 @dataclass
