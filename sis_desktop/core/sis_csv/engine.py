@@ -24,7 +24,13 @@ from .rules import BY_NAME, KIND_WORDS, ORDER, FileType
 from .sources import ArchiveError, Source, iter_csv_sources
 
 CHUNK = 1 << 16
-FIELD_LIMIT = 2**31 - 1
+# Canvas stores no SIS value longer than 64 KB (most columns hold 255 characters): a
+# field or a line over 1 MB can only be a mistake (often a quote that is never closed). The
+# check of that file stops there with a "Field too long" error instead of holding it, so
+# memory stays bounded whatever the file (tests/benchmarks/bench_validate_memory.py).
+MAX_FIELD_CHARS = 1 << 20
+MAX_LINE_CHARS = 1 << 20
+FIELD_LIMIT = MAX_FIELD_CHARS
 _FIELD = r'(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*)'
 _RECORD = re.compile(_FIELD + r"(?:," + _FIELD + r")*(?:\r\n|\n|\r)?")
 # A space next to a field boundary (comma, line start or end): the chunk needs stripping.
@@ -69,6 +75,30 @@ class _Unreadable(Exception):
     """The file's bytes cannot be read; `str()` is the sentence to show."""
 
 
+class _LineTooLong(Exception):
+    """A line longer than MAX_LINE_CHARS (raised by the line readers, not held)."""
+
+
+def _too_long(line: int | None, *, field: bool) -> str:
+    """The finding for a field or line over the limit (Canvas could not store it)."""
+    if field:
+        where = f"a field running up to line {line}" if line else "a field of the header row"
+        what = f"{where} is longer than {MAX_FIELD_CHARS >> 20} MB"
+    else:
+        what = f"{f'line {line}' if line else 'the header row'} is longer than {MAX_LINE_CHARS >> 20} MB"
+    return (f"Field too long: {what}; Canvas stores no SIS value that long, so this is most "
+            "likely a quote that is never closed or data that is not a CSV. SIS Desktop "
+            "stopped checking this file there.")
+
+
+def _bounded_lines(text: io.TextIOBase):
+    """The lines of `text`, refusing (not holding) one over MAX_LINE_CHARS."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLong()
+        yield line
+
+
 def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.Event | None = None,
                    on_progress: ProgressCallback | None = None,
                    institutional_tags: bool = False, collector=None) -> Report:
@@ -84,7 +114,7 @@ def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.E
     paths = [Path(p) for p in paths]
     for path in paths:
         _check_readable(path)
-    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    csv.field_size_limit(FIELD_LIMIT)
     upload = _Upload(cancelled, on_progress, institutional_tags)
     upload.collector = collector
     return upload.run(paths)
@@ -180,11 +210,17 @@ class _Upload:
                     return
                 text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, raw)),
                                         encoding="utf-8-sig", newline="")
-                header = _first_record(csv.reader(text, strict=True))
+                header = _first_record(csv.reader(_bounded_lines(text), strict=True))
+        except _LineTooLong:
+            entry.problem = (_too_long(None, field=False), None)
+            return
         except UnicodeDecodeError:
             entry.problem = (INVALID_UTF8, None)  # the full pass explains where
             return
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                entry.problem = (_too_long(None, field=True), None)
+                return
             entry.problem = (MALFORMED, f"The header row cannot be parsed ({exc}); check its quotes.")
             return
         except _READ_ERRORS as exc:  # a broken zip entry (CRC, zlib, encrypted …)
@@ -361,7 +397,11 @@ class _FileRun:
             raise _BadEncoding(self._locate_bad_utf8()) from exc
         except StrayLineBreak as exc:  # the chunk after the lines the reader has taken
             raise _Malformed(exc.explain(reader.line_num + 1)) from exc
+        except _LineTooLong:
+            raise _Unreadable(_too_long(reader.line_num + 1, field=False)) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _Unreadable(_too_long(reader.line_num, field=True)) from None
             raise _Malformed(f"Canvas cannot parse this file near line {reader.line_num} ({exc}); "
                              f"check its quotes: a field containing commas, quotes or line "
                              f"breaks must be in double quotes, with inner quotes doubled.") from exc
@@ -509,7 +549,11 @@ def _chunks(text: io.TextIOBase, last: list[str], clean: list[bool], nul: list[b
         cut = max(chunk.rfind("\n"), chunk.rfind("\r")) + 1
         if not cut:
             parts.append(chunk)
+            if sum(map(len, parts)) > MAX_LINE_CHARS:  # a line that never ends is not held
+                raise _LineTooLong()
             continue
+        if parts and sum(map(len, parts)) + _first_break(chunk) > MAX_LINE_CHARS:
+            raise _LineTooLong()
         body = "".join(parts) + chunk[:cut] if parts else chunk[:cut]
         parts = [chunk[cut:]] if cut < len(chunk) else []
         rowsep.feed(body)
@@ -522,6 +566,11 @@ def _chunks(text: io.TextIOBase, last: list[str], clean: list[bool], nul: list[b
             clean[0] = not (has_nul or "\t" in body or (" " in body and (
                 body[0] == " " or any(p in body for p in _SPACED))))
             yield io.StringIO(body, newline="")
+
+
+def _first_break(text: str) -> int:
+    found = [i for i in (text.find("\n"), text.find("\r")) if i >= 0]
+    return min(found) if found else len(text)
 
 
 def _tracked(body: str, last: list[str], clean: list[bool]):

@@ -101,16 +101,23 @@ def test_empty_and_header_only_files(tmp_path):
     assert "no header row" in report.findings_for("blank.csv")[0].message
 
 
-def test_ten_megabyte_line(tmp_path):
-    big = "x" * 10_000_000
+def test_lines_under_the_cap_are_read_whole(tmp_path):
+    big = "x" * 900_000  # far beyond any real SIS value, still under the 1 MB cap
     report = check(tmp_path, ("users.csv", f"user_id,login_id,status,full_name\nu1,l1,active,{big}\n"
                                            f"u2,l2,active,\"{big}\"\n"))
     assert report.findings == [] and report.files[0].rows == 2
 
 
+def test_ten_megabyte_line_is_too_long_not_held(tmp_path):
+    big = "x" * 10_000_000
+    report = check(tmp_path, ("users.csv", f"user_id,login_id,status,full_name\nu1,l1,active,{big}\n"))
+    assert [m[:40] for m in messages(report, "error")] == ["Field too long: line 2 is longer than 1 "]
+
+
 def test_ten_megabyte_line_without_newline_in_header(tmp_path):
     report = check(tmp_path, ("x.csv", "a" * 10_000_000))
-    assert messages(report, "error") == ["Couldn't find Canvas CSV import headers"]
+    assert [m[:50] for m in messages(report, "error")] == [
+        "Field too long: the header row is longer than 1 MB"]
 
 
 def test_unreadable_paths(tmp_path):

@@ -1,0 +1,95 @@
+"""validate holds no field and no line beyond what Canvas could ever store: an over-long
+field or line is a "Field too long" finding (the check of that file stops there), peak RSS
+stays under 200 MB even for a 200 MB one-line file, and a FIFO is refused, not read."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sis_desktop.core.sis_csv import ERROR, validate_paths
+from sis_desktop.core.sis_csv.engine import MAX_FIELD_CHARS, MAX_LINE_CHARS
+
+from tests.conftest import installed_script
+
+HEADER = "user_id,login_id,first_name,last_name,status\n"
+MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(done.returncode, peak_kb)
+print(done.stdout)
+"""
+
+
+def _peak_rss(*argv: str) -> tuple[int, int, str]:
+    """Exit code, peak RSS in bytes and stdout of a command, measured in a fresh parent."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True,
+                          text=True, timeout=300)
+    first, _, out = done.stdout.partition("\n")
+    code, peak_kb = map(int, first.split())
+    return code, peak_kb * 1024, out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KB on Linux")
+@pytest.mark.parametrize("shape", ["no-newline", "second-line", "open-quote"])
+def test_validate_of_a_200_mb_file_stays_under_200_mb_rss(tmp_path, shape):
+    path = tmp_path / "users.csv"
+    block = b"x" * (1 << 20)
+    with open(path, "wb") as fh:
+        if shape != "no-newline":
+            fh.write(HEADER.encode())
+        if shape == "open-quote":
+            fh.write(b'u1,"')
+            block = b"ab\n" * (1 << 18)
+        while fh.tell() < 200 << 20:
+            fh.write(block)
+    code, peak, out = _peak_rss(str(installed_script("sis-desktop-cli")), "validate", str(path))
+    assert code == 1, out
+    assert "Field too long" in out
+    assert peak < 200 << 20, f"peak RSS {peak / 2**20:.0f} MB"
+
+
+def test_a_field_over_the_limit_is_a_finding(tmp_path):
+    path = tmp_path / "users.csv"
+    field = "a short line inside one quoted field\n" * (MAX_FIELD_CHARS // 36)  # over the cap
+    path.write_text(HEADER + "u1,l1,A,B,active\n" + f'u2,l2,"{field}",B,active\n'
+                    + "u3,l3,A,B,active\n")
+    report = validate_paths([path])
+    (finding,) = report.errors
+    assert finding.severity == ERROR
+    assert finding.message.startswith("Field too long: a field running up to line ")
+    assert "is longer than 1 MB" in finding.message
+
+
+def test_a_field_just_under_the_limit_is_fine(tmp_path):
+    path = tmp_path / "users.csv"
+    field = "a short line inside one quoted field\n" * (MAX_FIELD_CHARS // 38)  # under the cap
+    path.write_text(HEADER + f'u1,l1,"{field}",B,active\n')
+    report = validate_paths([path])
+    assert report.errors == [] and report.files[0].rows == 1
+
+
+def test_a_line_over_the_limit_is_a_finding_even_with_short_fields(tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_text(HEADER + "u1,l1,A,B,active\n" + "a," * (MAX_LINE_CHARS // 2 + 10) + "\n")
+    (finding,) = validate_paths([path]).errors
+    assert finding.message.startswith("Field too long: line 3 is longer than 1 MB")
+
+
+def test_an_over_long_header_is_a_finding(tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_text("user_id," * (MAX_LINE_CHARS // 8 + 10))
+    (finding,) = validate_paths([path]).errors
+    assert finding.message.startswith("Field too long: the header row is longer than 1 MB")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="FIFOs are POSIX")
+def test_validate_refuses_a_fifo_in_core(tmp_path):
+    from sis_desktop.core.sis_csv import UnreadablePath
+    fifo = tmp_path / "users.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(UnreadablePath, match="named pipe"):
+        validate_paths([fifo])
