@@ -66,7 +66,8 @@ def test_bad_or_insecure_urls_are_refused_with_a_sentence(bad):
                                             ("::1", True), ("[::1]", True), ("localhost", True),
                                             ("LOCALHOST", True), ("10.0.0.1", False),
                                             ("example.com", False), ("localhost.example.com", False),
-                                            ("", False)])
+                                            ("evil.localhost", False), ("a.b.localhost.", False),
+                                            ("localhost.localdomain", False), ("", False)])
 def test_is_loopback(host, expected):
     assert is_loopback(host) is expected
 

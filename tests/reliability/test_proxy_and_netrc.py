@@ -11,6 +11,8 @@ import os
 import subprocess
 import threading
 
+import pytest
+
 from tests.conftest import installed_script
 from tests.core.wire_server import Answer, WireServer
 
@@ -96,3 +98,13 @@ def test_netrc_is_never_read_so_a_redirect_carries_no_credentials(tmp_path):
         (landed,) = other.requests
         assert "authorization" not in landed.headers
         assert "proxy-authorization" not in landed.headers
+
+
+@pytest.mark.parametrize("url", ["http://evil.localhost:3000", "http://localhost.localdomain",
+                                 "http://x.localhost"])
+def test_a_name_under_localhost_is_not_loopback(url, capsys):
+    """Such names are resolved through DNS like any host: plain http is refused for them."""
+    from sis_desktop.cli.main import main
+    code = main(["--url", url, "--account", "1", "list"])
+    assert code == 2
+    assert "uses plain http" in capsys.readouterr().err

@@ -85,3 +85,27 @@ def test_upload_folders_are_owner_only(tmp_path, monkeypatch):
     folder = tempfiles.upload_folder()
     assert folder.parent == tmp_path and folder.name.startswith(tempfiles.UPLOAD_PREFIX)
     assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_sigterm_quits_the_app_cleanly(tmp_path):
+    """The desktop app quits on SIGTERM like on Quit: tasks are cancelled and its temp
+    folders (here the --sandbox data) are removed; exit 0, not death by signal."""
+    tmp, logs = tmp_path / "tmp", tmp_path / "logs"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), SIS_DESKTOP_LOG_DIR=str(logs),
+               QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([str(installed_script("sis-desktop")), "--sandbox"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # the log file starts after the window is shown, by then SIGTERM is handled
+        wait_until(lambda: (logs / "sis-desktop.log").exists() and any(tmp.iterdir()),
+                   timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert list(tmp.iterdir()) == []
