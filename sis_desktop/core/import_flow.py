@@ -150,11 +150,16 @@ class HistoryRecorder:
         if self._history is None:
             from sis_desktop.core.history import History
             self._history = History()
-            notice = getattr(self._history, "set_aside_notice", None)
+            notice = getattr(self._history, "notice", None)  # set aside, or newer: read-only
             if notice:
                 self.notices.append(notice)
                 self._warn(notice)
         return self._history
+
+    def open_history(self) -> Any:
+        """The history this recorder writes to (opened once; its notice said once)."""
+        with self._lock:
+            return self._open()
 
     def _warn(self, sentence: str) -> None:
         if self.on_warning is not None:
@@ -270,8 +275,8 @@ class ImportJob:
         hashes = [f.sha256 for f in self.files]
         if all(hashes):
             try:
-                from sis_desktop.core.history import History
-                findings.duplicates = History().find_duplicates(
+                # the recorder's history: a set-aside on opening is said, not silent
+                findings.duplicates = self.recorder.open_history().find_duplicates(
                     self.target.url, self.target.account_id, hashes)
             except Exception as exc:  # noqa: BLE001 - the guard is a courtesy, not a gate
                 log.warning("duplicate check skipped: %s", exc)

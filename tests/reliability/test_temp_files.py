@@ -29,12 +29,16 @@ def _zips(tmp):
 def test_a_signal_during_a_multi_csv_upload_removes_the_temp_zip(tmp_path, sig, code):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    courses = tmp_path / "courses.csv"
+    users, courses = tmp_path / "users.csv", tmp_path / "courses.csv"
+    with open(users, "w") as fh:  # ~24 MB that does not compress: more than socket buffers hold
+        fh.write("user_id,login_id,status\n")
+        for _ in range(200_000):
+            fh.write(f"{os.urandom(30).hex()},{os.urandom(30).hex()},active\n")
     courses.write_text(COURSES)
     env = dict(os.environ, TMPDIR=str(tmp), CANVAS_API_TOKEN="7~" + "s" * 40)
-    with silent_server() as (url, accepted):  # takes the upload, never answers
+    with silent_server() as (url, accepted):  # takes the connection, never reads: mid-upload
         proc = subprocess.Popen([str(installed_script("sis-desktop-cli")), "--url", url,
-                                 "--account", "1", "import", "--no-validate", str(USERS_CSV),
+                                 "--account", "1", "import", "--no-validate", str(users),
                                  str(courses)], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
