@@ -174,3 +174,45 @@ def test_an_oversized_answer_is_refused_unread(declared, monkeypatch):
             client.get_import(5)
     assert "larger than 8 MB" in one_sentence(str(caught.value))
     assert written[0] < 256 << 20  # the client stopped reading long before 1 GiB
+
+
+def test_a_timeout_after_the_whole_upload_still_looks_the_import_up(monkeypatch, capsys):
+    """The deadline runs out while Canvas has the whole file but has not answered: the import
+    may exist, so Canvas's list is still checked (a short grace past the deadline) and the
+    import found there is reported, never lost."""
+    release = threading.Event()
+    created = {"id": 77, "workflow_state": "created", "created_at": "2099-01-01T00:00:00Z"}
+
+    def never_answers(_request):
+        release.wait(30)  # Canvas stores the file and says nothing until the test ends
+        return Answer(200, created)
+
+    with WireServer() as wire:
+        wire.on("POST", r"/sis_imports$", never_answers)
+        wire.on("GET", r"/sis_imports$", Answer(200, {"sis_imports": [created]}))
+        monkeypatch.setenv("CANVAS_API_TOKEN", TOKEN)
+        try:
+            code = main(["--url", wire.url, "--account", "1", "--timeout", "1.5",
+                         "import", "--no-validate", str(USERS_CSV)])
+        finally:
+            release.set()
+        looked = [r for r in wire.requests if r.method == "GET"]
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Import 77 created" in out and "do not send the file again" in err
+    assert looked, "Canvas's list was checked after the deadline"
+
+
+def test_an_oversized_answer_to_the_upload_is_looked_up_not_lost(monkeypatch, capsys):
+    created = {"id": 78, "workflow_state": "created", "created_at": "2099-01-01T00:00:00Z"}
+    with WireServer() as wire:
+        wire.on("POST", r"/sis_imports$", Answer(200, b"{" + b" " * (9 << 20) + b"}",
+                                                  {"Content-Type": "application/json"}))
+        wire.on("GET", r"/sis_imports$", Answer(200, {"sis_imports": [created]}))
+        monkeypatch.setenv("CANVAS_API_TOKEN", TOKEN)
+        code = main(["--url", wire.url, "--account", "1", "import", "--no-validate",
+                     str(USERS_CSV)])
+        assert len([r for r in wire.requests if r.method == "POST"]) == 1
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Import 78 created" in out

@@ -5,6 +5,7 @@ callbacks and a `threading.Event` to cancel.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from datetime import datetime, timedelta, timezone
@@ -170,14 +171,16 @@ class CanvasClient:
                         f"The connection to Canvas broke during the upload ({body.sent:,} of "
                         f"{body.total:,} bytes sent), so Canvas did not get the whole file and "
                         "no import was created; you can send it again.", sent=True) from error
-                if deadline is not None:
-                    with deadline.grace(LOOKUP_GRACE):
-                        raise self._ambiguous(started) from error
+                if isinstance(error, DeadlineExceeded):
+                    raise self._ambiguous(started, "The time limit (--timeout) ran out before "
+                                                   "Canvas answered") from error
                 raise self._ambiguous(started) from error
             except CanvasServerError as error:
                 # A 5xx after the whole body went out (a proxy's 504, say) does not mean
                 # Canvas refused: it may have created the import. Look before anyone resends.
-                if body.complete and (error.status is None or error.status >= 500):
+                # (A 2xx whose body was refused as far too large is as unknown.)
+                if body.complete and (error.status is None or error.status >= 500
+                                      or error.status < 300):
                     raise self._ambiguous(started, f"Canvas (or a proxy in front of it) answered "
                                                    f"the upload with HTTP {error.status}") from error
                 raise
@@ -195,9 +198,13 @@ class CanvasClient:
     def _ambiguous(self, started: datetime,
                    what: str = "The connection broke") -> AmbiguousUpload:
         """After a lost answer to the POST: look for the import instead of sending again.
-        `what` says how the answer was lost."""
+        `what` says how the answer was lost. Past the `--timeout` deadline, the look-up still
+        gets LOOKUP_GRACE seconds: finding the import matters more than ending on time."""
+        deadline = self._http.deadline
         try:
-            recent = list(self.list_imports(created_since=started - AMBIGUOUS_MARGIN, limit=20))
+            with deadline.grace(LOOKUP_GRACE) if deadline is not None else contextlib.nullcontext():
+                recent = list(self.list_imports(created_since=started - AMBIGUOUS_MARGIN,
+                                                limit=20))
         except CanvasError:
             recent = None
         if recent and len(recent) == 1:
