@@ -40,8 +40,8 @@ from sis_desktop import __version__
 
 from .deadline import Deadline
 from .errors import (AuthenticationFailed, BadRequest, CanvasError, CanvasServerError,
-                     Cancelled, DeadlineExceeded, NetworkError, NotFound, NotRootAccount, PermissionDenied,
-                     RateLimited, SisImportsDisabled)
+                     Cancelled, DeadlineExceeded, NetworkError, NotFound, NotRootAccount,
+                     PermissionDenied, RateLimited, SisImportsDisabled)
 from .urls import is_loopback, same_origin
 from sis_desktop.core.logs import register_secret
 
