@@ -28,6 +28,7 @@ from sis_desktop.core.canvas.options import (
 )
 
 from .term_picker import TermPicker
+from .wheel_guard import guard_wheel
 
 if TYPE_CHECKING:  # models (and datetime) load later, off the start-up path
     from sis_desktop.core.canvas.models import Term
@@ -127,6 +128,7 @@ class OptionsPanel(QWidget):
         self._syncing = False
         self._threshold_prefilled = False
         self._build()
+        self._wheel_guard = guard_wheel(self)  # scrolling past an option never changes it
         self._connect()
         self._sync()
 
