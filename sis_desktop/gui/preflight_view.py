@@ -128,6 +128,12 @@ def compact_rows(table: QTableView) -> None:
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
 
 
+def sort_errors_first(table: QTableView) -> None:
+    """Severity ▲: errors, then warnings, then notices; within one severity the rows keep
+    their own order (file, row), since the proxy's sort is stable."""
+    table.sortByColumn(0, Qt.AscendingOrder)
+
+
 def make_findings_table(parent: QWidget, name: str, prefix: str
                         ) -> tuple[FilterBar, QTableView, FindingsModel, FindingsFilter]:
     """A filter bar over a sortable, filterable findings table (shared with the results
@@ -140,6 +146,7 @@ def make_findings_table(parent: QWidget, name: str, prefix: str
     table.setObjectName(name)
     table.setModel(proxy)
     table.setSortingEnabled(True)
+    sort_errors_first(table)
     table.setAlternatingRowColors(True)
     table.setSelectionBehavior(QTableView.SelectRows)
     table.setTabKeyNavigation(False)  # Tab leaves the table; arrow keys move in it
@@ -258,7 +265,7 @@ class PreflightView(QWidget):
         self.counts.setText(text)
         rows = [f for f in report.findings if f.severity != "notice"]
         self.model.set_rows(rows)
-        self.table.sortByColumn(-1, Qt.AscendingOrder)  # keep the report's own order
+        sort_errors_first(self.table)  # errors first, the arrow says so
         self.filters.setEnabled(bool(rows))
         grouped = Counter((f.file, f.message) for f in report.notices)
         if grouped:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QL
                                QVBoxLayout, QWidget)
 
 from . import icons, tasks
-from .preflight_view import compact_rows, make_findings_table
+from .preflight_view import compact_rows, make_findings_table, sort_errors_first
 
 COUNT_LABELS = {
     "change_sis_ids": "SIS id changes", "accounts": "Accounts", "terms": "Terms",
@@ -249,6 +249,7 @@ class ResultsView(QWidget):
         self._fill_stats(sis_import.statistics)
         self.rows = inline_messages(sis_import)
         self.model.set_rows(self.rows)
+        sort_errors_first(self.table)
         self._enable(True)
         if self.client_factory is not None and (
                 sis_import.error_count or sis_import.warning_count
@@ -269,6 +270,7 @@ class ResultsView(QWidget):
         if rows or not self.rows:
             self.rows = rows
             self.model.set_rows(rows)
+            sort_errors_first(self.table)
         self._describe_messages(full=bool(rows))
         self.messages_loaded.emit(len(self.rows))
 

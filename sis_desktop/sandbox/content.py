@@ -159,8 +159,9 @@ def _add_row_findings(upload: Path, result: Upload) -> None:
     known = {(m.file, m.message) for m in result.messages}
     by_file = {f.name: f for f in result.files}
     for finding in report.findings:
-        if finding.severity not in ("error", "warning") or finding.file is None:
-            continue  # file None: the validator's upload-level advice, not a Canvas message
+        if finding.severity not in ("error", "warning") or finding.file is None \
+                or not finding.from_canvas:
+            continue  # the validator's own findings (upload-level or not): not Canvas's words
         if finding.row is None:
             if (finding.file, finding.message) not in known:
                 failure = finding.severity == "error"

@@ -467,10 +467,19 @@ class _FileRun:
                 what = KIND_WORDS[detail]
                 noun = ftype.plural if count != 1 else _singular(ftype.plural)
                 verb = "reference" if count != 1 else "references"
-                text = (f"{count:,} {noun} {verb} {what} that are not in this upload; they "
-                        f"must already exist in Canvas (e.g. {sample_text}).")
-                if detail == "term" and ftype.name == "course":
-                    text += " (Canvas silently ignores an unknown term_id and uses the default term.)"
+                if (ftype.name, detail) in REFERENCES_KEEP_ROW:
+                    text = (f"{count:,} {noun} {verb} {what} that are not in this upload; they "
+                            f"must already exist in Canvas (e.g. {sample_text}).")
+                    if detail == "term":
+                        text += (" (Canvas silently ignores an unknown term_id and uses the "
+                                 "default term.)")
+                else:  # Canvas skips the row when the reference is not found
+                    rows = "those rows" if count != 1 else "that row"
+                    text = (f"{count:,} {noun} {verb} {what} that are not in this upload: "
+                            f"Canvas will skip {rows} unless the {what} already exist in "
+                            f"Canvas (e.g. {sample_text}).")
+                    out.append(Finding(WARNING, self.name, None, text, SIS_DESKTOP))
+                    continue
             else:
                 status_values = _status_values(ftype, detail) if base == "status" else ""
                 text = special.AGGREGATES[base].format(
@@ -647,6 +656,11 @@ def _needed_kinds(types: set[str]) -> set[str]:
         kinds |= {"user", "user_integration", "integration_of"}
     return kinds
 
+
+# (file type, referenced kind) where Canvas still imports the row when the reference is not
+# found (reference §3: an unknown term or abstract course is ignored); every other unresolved
+# reference makes Canvas skip the row.
+REFERENCES_KEEP_ROW = frozenset({("course", "term"), ("course", "abstract_course")})
 
 MAX_REASONS = 3  # files named in the "nothing would be imported" sentence
 

@@ -16,7 +16,10 @@ USERS_HEAD = "user_id,login_id,status"
 
 
 def messages(report, severity=WARNING):
-    return [(f.row, f.message) for f in report.findings if f.severity == severity]
+    """Canvas's own messages of this severity (the app's summary warnings, such as "rows
+    referencing accounts not in this upload will be skipped", are left out)."""
+    return [(f.row, f.message) for f in report.findings if f.severity == severity
+            and (f.from_canvas or severity != WARNING)]
 
 
 # ---- 7. Ruby's CSV: one row separator per file (csv/parser.rb detect_row_separator and
