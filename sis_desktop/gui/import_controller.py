@@ -169,6 +169,8 @@ class ImportController(QObject):
         self._set_task(None)
         if self.job.ambiguous:
             self.status.emit(self.job.ambiguous)
+        if self.job.report is not None:  # Canvas's counts are set against these at the end
+            self.window.results.set_rows_sent(sis_import.id, self.job.report.counts_by_type())
         self.import_created.emit(sis_import)
         self.window.progress.start_polling(sis_import)
         self._follow()

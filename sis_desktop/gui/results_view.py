@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QL
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from sis_desktop.core.outcome import not_imported_sentence
+
 from . import icons, tasks
 from .preflight_view import compact_rows, make_findings_table, sort_errors_first
 
@@ -104,9 +106,21 @@ class ResultsView(QWidget):
         self.sis_import = None
         self.rows: list[MessageRow] = []
         self._fetch: tasks.Task | None = None
+        self._rows_sent: dict[int, dict[str, int]] = {}  # import id -> rows per file type
 
         self.icon = QLabel(self)
         self.icon.setFixedSize(28, 28)
+        # What did not get in, first and plainly (a partly failed import is no success)
+        self.headline = QLabel(self)
+        self.headline.setObjectName("notImportedHeadline")
+        self.headline.setAccessibleName("Rows not imported")
+        self.headline.setWordWrap(True)
+        self.headline.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.headline.setStyleSheet("color: #b00020;")
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.headline.setFont(font)
         self.summary = QLabel("No import has finished yet.", self)
         self.summary.setObjectName("resultsSummary")
         self.summary.setWordWrap(True)
@@ -155,8 +169,11 @@ class ResultsView(QWidget):
         self.table.setAccessibleName("Import messages")
 
         top = QHBoxLayout()
-        top.addWidget(self.icon)
-        top.addWidget(self.summary, 1)
+        top.addWidget(self.icon, 0, Qt.AlignTop)
+        texts = QVBoxLayout()
+        texts.addWidget(self.headline)
+        texts.addWidget(self.summary)
+        top.addLayout(texts, 1)
         ids = QHBoxLayout()
         ids.addWidget(QLabel("Import id:", self))
         ids.addWidget(self.id_field)
@@ -202,6 +219,8 @@ class ResultsView(QWidget):
         self.rows = []
         self.model.set_rows([])
         self.summary.setText("No import has finished yet.")
+        self.headline.clear()
+        self.headline.hide()
         self.id_field.clear()
         self.counts.setRowCount(0)
         self.stats.setRowCount(0)
@@ -209,6 +228,12 @@ class ResultsView(QWidget):
         self.messages_status.clear()
         self._enable(False)
         self.hide()
+
+    def set_rows_sent(self, import_id: int, rows_by_type: dict[str, int]) -> None:
+        """The rows sent in `import_id` per file type (from the pre-flight check), to set
+        against Canvas's counts once it ends."""
+        if rows_by_type:
+            self._rows_sent[int(import_id)] = dict(rows_by_type)
 
     # ---- showing ---------------------------------------------------------------------
     def show_import(self, sis_import, client_factory: tasks.ClientFactory | None = None) -> None:
@@ -235,7 +260,12 @@ class ResultsView(QWidget):
             secs = int((sis_import.ended_at - sis_import.started_at).total_seconds())
             details.append(f"took {secs} s")
         self.summary.setText(f"{line} — {', '.join(details)}.")
-        if state.is_success and not sis_import.error_count and not sis_import.warning_count:
+        not_imported = not_imported_sentence(self._rows_sent.get(sis_import.id, {}), sis_import)
+        self.headline.setText(not_imported or "")
+        self.headline.setVisible(bool(not_imported))
+        if not_imported:
+            ico = icons.error_icon()  # rows are missing: never the look of a success
+        elif state.is_success and not sis_import.error_count and not sis_import.warning_count:
             ico = icons.ok_icon()
         elif state.is_success:
             ico = icons.warning_icon()
