@@ -117,6 +117,7 @@ class HistoryView(QWidget):
         self._list_task: ListTask | None = None
         self._resume_task: ResumeTask | None = None
         self._resumed: dict[Key, HistoryEntry] = {}  # imports followed since the start
+        self._notices: dict[str, str] = {}  # source -> sentence, shown in self.notice
 
         self.title = QLabel("Choose a profile to see its imports.", self)
         self.title.setObjectName("historyTitle")
@@ -129,6 +130,8 @@ class HistoryView(QWidget):
         self.notice.setAccessibleName("History notice")
         self.notice.setWordWrap(True)
         self.notice.setVisible(bool(self.notice.text()))
+        if self.notice.text():
+            self._notices["history"] = self.notice.text()
 
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("historyList")
@@ -179,7 +182,7 @@ class HistoryView(QWidget):
     def _history_failed(self, sentence: str) -> None:
         """No history this session: Canvas's list cannot be merged with it either."""
         self._history_problem = sentence
-        self._show_notice(sentence)
+        self._show_notice(sentence, "history")
         self.title.setText("The import history is not available.")
         self.refresh_button.setText("Refresh list")
         self.refresh_button.setEnabled(False)
@@ -188,7 +191,7 @@ class HistoryView(QWidget):
         self.history = history
         self.status.history = history
         if history.notice:
-            self._show_notice(history.notice)
+            self._show_notice(history.notice, "history")
         if self._key is None:
             self.title.setText("Choose a profile to see its imports.")
         else:
@@ -204,6 +207,7 @@ class HistoryView(QWidget):
         """Show the imports of this Canvas account; `client_factory()` makes a CanvasClient
         (called on a worker thread). None for url/factory: no profile chosen."""
         self._stop_tasks()
+        self._show_notice("", "account")  # another account: the last one's trouble is gone
         self._profile, self._client_factory = profile, client_factory
         self._key = (url_key(url), str(account_id)) if url and account_id is not None else None
         self._target = Target(url, str(account_id), None, profile, client_factory) \
@@ -241,7 +245,7 @@ class HistoryView(QWidget):
             return
         self._local_task = None
         if problem:
-            self._show_notice(f"The import history could not be read: {problem}")
+            self._show_notice(f"The import history could not be read: {problem}", "account")
         self._show_rows(rows)
         self.refresh_button.setText("Refresh list")
         self.refresh_button.setEnabled(self._client_factory is not None)
@@ -259,7 +263,7 @@ class HistoryView(QWidget):
             signal.connect(lambda *_, t=task: self._list_ended(t))
         task.finished.connect(self._list_finished)
         task.failed.connect(lambda sentence: self._show_notice(
-            f"Could not load the list of imports from Canvas: {sentence}"))
+            f"Could not load the list of imports from Canvas: {sentence}", "account"))
         self.refresh_button.setEnabled(False)
         self.refresh_button.setText("Loading…")
         tasks.start(task, self)
@@ -275,14 +279,15 @@ class HistoryView(QWidget):
         self._resume_task = task
         task.progress.connect(lambda pair: self._sis_seen(pair[1], pair[0]))
         task.finished.connect(self._resume_finished)
-        task.failed.connect(lambda s: self._show_notice(f"Unfinished imports were not checked: {s}"))
+        task.failed.connect(lambda s: self._show_notice(f"Unfinished imports were not checked: {s}",
+                                                        "resume"))
         tasks.start(task, self)
         return task
 
     def _resume_finished(self, result: tuple[list[tuple[HistoryEntry, Target]], list[str]]) -> None:
         running, problems = result
         if problems:
-            self._show_notice(" ".join(problems))
+            self._show_notice(" ".join(problems), "resume")
         for entry, target in running:  # each on its own Canvas, one poller per import
             self._resumed[key_of(target, entry.import_id)] = entry
             followers().follow(target, entry.import_id, self)
@@ -397,6 +402,7 @@ class HistoryView(QWidget):
 
     # ---- tasks -----------------------------------------------------------------------
     def _list_finished(self, rows: list[ImportRow]) -> None:
+        self._show_notice("", "account")  # the list loaded: an old failure no longer applies
         self._show_rows(rows)
         self._follow_running(rows)
         self.listLoaded.emit(len(rows))
@@ -433,7 +439,7 @@ class HistoryView(QWidget):
                 self._key is not None and key[:2] == self._key and self._sis_seen(value))
         elif kind == "failed" and entry is not None:
             self._show_notice(f"Import {entry.import_id} on {entry.url} could not be "
-                              f"followed: {value}")
+                              f"followed: {value}", "resume")
         if self._followers.get(key[2]) == key:
             del self._followers[key[2]]
 
@@ -449,6 +455,12 @@ class HistoryView(QWidget):
             self._local_task = None
         self.status.stop_clicked()
 
-    def _show_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+    def _show_notice(self, text: str, source: str) -> None:
+        """One notice per source ("history": the database; "account": the shown account's
+        list; "resume": following unfinished imports); an empty text clears it."""
+        self._notices.pop(source, None)
+        if text:
+            self._notices[source] = text
+        joined = "\n".join(self._notices.values())
+        self.notice.setText(joined)
+        self.notice.setVisible(bool(joined))

@@ -31,6 +31,7 @@ RESTORE_SCOPES = (
     ("undelete_only", "Only what it deleted"),
     ("unconclude_only", "Only enrollments it concluded"),
 )
+PROMPT_TEXT = "Type or paste an import id, or pick one from the list."
 RESTORE_WAIT_TRIES = 30  # checks (about one a second) for the restore to start
 
 
@@ -130,6 +131,7 @@ class StatusCheckPanel(QGroupBox):
         self.poll_options: dict = {}
         self._busy: set[tasks.Task] = set()
         self._confirm_box: QMessageBox | None = None  # the question open now
+        self._shown: SisImport | None = None  # the import the bar and text describe
 
         self.id_edit = QLineEdit(self)
         self.id_edit.setObjectName("statusImportIdEdit")
@@ -146,7 +148,7 @@ class StatusCheckPanel(QGroupBox):
         self.progress_bar.setObjectName("statusProgressBar")
         self.progress_bar.setAccessibleName("Import progress")
         self.progress_bar.setRange(0, 100)
-        self.detail = QLabel("Type or paste an import id, or pick one from the list.", self)
+        self.detail = QLabel(PROMPT_TEXT, self)
         self.detail.setObjectName("statusDetailLabel")
         self.detail.setAccessibleName("Import status")
         self.detail.setWordWrap(True)
@@ -186,7 +188,7 @@ class StatusCheckPanel(QGroupBox):
         layout.addLayout(control)
 
         self.id_edit.returnPressed.connect(self.check_clicked)
-        self.id_edit.textChanged.connect(self._update_buttons)
+        self.id_edit.textChanged.connect(self._id_edited)
         self.check_button.clicked.connect(self.check_clicked)
         self.follow_button.clicked.connect(self.follow_clicked)
         self.stop_button.clicked.connect(self.stop_clicked)
@@ -229,6 +231,7 @@ class StatusCheckPanel(QGroupBox):
         """The id for an action, or None after saying what is wrong with the text."""
         import_id = self.import_id()
         if import_id is None and self.id_edit.text().strip():
+            self._forget_shown()
             self.detail.setText(f"'{self.id_edit.text().strip()}' is not an import id; an "
                                 "import id is a whole number such as 1234.")
         return None if self._client_factory is None else import_id
@@ -240,8 +243,10 @@ class StatusCheckPanel(QGroupBox):
         """Display one SisImport (fetched here or elsewhere)."""
         if self.import_id() != sis.id:
             return
+        self._shown = sis
         self.progress_bar.setValue(100 if sis.workflow_state.is_success else sis.progress)
         self.detail.setText(status_summary(sis))
+        self._update_buttons()
 
     def following(self) -> bool:
         return self._follow is not None or self._following is not None
@@ -361,11 +366,13 @@ class StatusCheckPanel(QGroupBox):
 
     # ---- tasks -----------------------------------------------------------------------
     def _run(self, task: tasks.Task, busy_text: str, show_result: bool = True) -> None:
+        if show_result and self._shown is not None and self._shown.id != self.import_id():
+            self._forget_shown()
         self.detail.setText(busy_text)
         self._busy.add(task)
         if show_result:
             task.finished.connect(self._sis_seen)
-        task.failed.connect(self.detail.setText)
+        task.failed.connect(self._failed)
         for signal in (task.finished, task.failed, task.cancelled):
             signal.connect(lambda *_, t=task: self._task_ended(t))
         tasks.start(task, self)
@@ -389,11 +396,33 @@ class StatusCheckPanel(QGroupBox):
             self.show_import(sis)
             self.importFetched.emit(sis)
 
+    def _id_edited(self, _text: str) -> None:
+        """Another id typed: what is shown about the last one no longer applies."""
+        if self._shown is not None and self._shown.id != self.import_id():
+            self._forget_shown()
+            self.detail.setText(PROMPT_TEXT)
+        self._update_buttons()
+
+    def _forget_shown(self) -> None:
+        self._shown = None
+        self.progress_bar.setValue(0)
+        self._update_buttons()
+
+    def _failed(self, sentence: str) -> None:
+        """A check or action failed: its sentence, and no bar of an import it is not about."""
+        if self._shown is None or self._shown.id != self.import_id():
+            self._forget_shown()
+        self.detail.setText(sentence)
+
     def _update_buttons(self) -> None:
         connected = self._client_factory is not None
         has_id = connected and bool(self.id_edit.text().strip())
-        for button in (self.check_button, self.follow_button, self.abort_button,
-                       self.restore_button):
+        for button in (self.check_button, self.follow_button, self.restore_button):
             button.setEnabled(has_id)
+        finished = (self._shown is not None and self._shown.id == self.import_id()
+                    and self._shown.is_terminal)
+        self.abort_button.setEnabled(has_id and not finished)
+        self.abort_button.setToolTip("This import has ended; there is nothing to abort."
+                                     if finished else "Stop this import if it has not finished")
         self.abort_all_button.setEnabled(connected)
         self.stop_button.setEnabled(self.following())
