@@ -65,12 +65,14 @@ def target_for_history_row(entry: Any) -> Any:
     return target_for_entry(entry, ProfileStore().load(), TokenStore().get)
 
 
-def load_profiles() -> tuple[list[Any], str | None]:
-    """Worker: saved profiles and the notice when a corrupt file was set aside."""
+def load_profiles() -> tuple[list[Any], str | None, str | None]:
+    """Worker: saved profiles, the notice when a corrupt file was set aside, and the id of
+    the profile last used."""
+    from sis_desktop.core.last_used import last_profile
     from sis_desktop.core.profiles import ProfileStore
     store = ProfileStore()
     profiles = store.load()
-    return profiles, store.set_aside_notice
+    return profiles, store.set_aside_notice, last_profile()
 
 
 def session_profile(name: str, url: str, account_id: Any, token: str) -> Any:
@@ -342,13 +344,14 @@ class MainWindow(QMainWindow):
         task.failed.connect(lambda s: self._set_connection_text(f"Profiles could not be read: {s}"))
         tasks.start(task, self)
 
-    def _profiles_finished(self, result: tuple[list[Any], str | None], reconnect: bool = False) -> None:
-        profiles, notice = result
+    def _profiles_finished(self, result: tuple[list[Any], str | None, str | None],
+                           reconnect: bool = False) -> None:
+        profiles, notice, last_used = result
         self.profiles = list(profiles)
         selected = self.profile
         if reconnect:
             self.profile = None
-        self._fill_profiles(selected.id if selected else None)
+        self._fill_profiles(selected.id if selected else last_used)  # where the user left off
         if notice:
             self.statusBar().showMessage(notice)
         if not self.profiles and not self.session_profiles:
@@ -398,6 +401,9 @@ class MainWindow(QMainWindow):
         if self.profile is None:
             self.history_view.set_connection(None, None, None, None)
             return
+        if self.profile not in self.session_profiles:
+            from sis_desktop.core.last_used import remember_profile
+            self._history.start(tasks.CallTask(remember_profile, self.profile.id), self)
         if self.profile != self._options_profile:  # keep the user's edits on a reconnect
             self._options_profile = self.profile
             self.options_panel.set_options(self.profile.import_options())
