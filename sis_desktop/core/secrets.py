@@ -136,13 +136,13 @@ class TokenStore:
         return self._name if self._usable() is not None else None
 
     def describe(self) -> str:
-        """One sentence on where tokens are kept on this machine."""
+        """One sentence on where tokens are kept on this machine (what to do without a
+        keyring depends on the caller: the app keeps a token for the session, the command
+        line reads CANVAS_API_TOKEN; each adds its own advice)."""
         name = self.backend_name()
         if name is not None:
             return f"Tokens are stored in {name}."
-        return (f"No secure keyring is available: {self._reason}. A token can be kept for "
-                "this session only, or set the CANVAS_API_TOKEN environment variable "
-                "for the command line.")
+        return f"No secure keyring is available: {self._reason}."
 
     def summary(self) -> str:
         """One line for `--version`, About and bug reports: the keyring and its backend."""

@@ -1,7 +1,8 @@
 """ProfileDialog: add, edit, remove, test, export and import saved Canvas profiles.
 
 Tokens go to the system keyring (the dialog says which one). When there is no secure
-keyring it says so and offers to keep the token for this session only. Everything that
+keyring it says so, once, and Save still keeps the profile: its token is kept for this
+session only. Everything that
 reads or writes the profiles file or the keyring, and "Test connection", runs on a worker
 thread (`tasks.CallTask`): the dialog shows "Loading…" meanwhile and stays responsive.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDialog,
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
@@ -26,6 +27,8 @@ WORKS_TEXT = ("Connection works: the token is accepted, the account is a root ac
 TESTING_TEXT = "Testing the connection…"
 LOADING_TEXT = "Loading…"
 NEED_TOKEN_TEXT = "Enter the access token first."
+NO_KEYRING_ADVICE = (" Profiles are still saved; a token typed here is kept for this session "
+                     "only and forgotten when the app quits.")
 EMPTY_TEXT = "No profiles yet — click New to connect a Canvas account."
 # (label, the default options it stands for); the keys are ImportOptions fields
 STICKINESS_CHOICES: tuple[tuple[str, dict[str, bool]], ...] = (
@@ -73,16 +76,14 @@ def _changed(sentence: str, store: ProfileStore, tokens: TokenStore, select: str
 
 
 def save_profile(store: ProfileStore, tokens: TokenStore, profile: Profile, token: str,
-                 is_new: bool, session_only: bool) -> Outcome:
-    """Check and save the profile, and its token when one was typed."""
+                 is_new: bool) -> Outcome:
+    """Check and save the profile, and its token when one was typed: in the keyring, or
+    for this session only when there is no secure keyring (the profile is saved either way)."""
     try:
         profile = store.validate_new(profile) if is_new else checked(profile)
         where = None
         if token and tokens.available():
             where = tokens.set(profile.id, token)
-        elif token and not session_only:
-            return Outcome("Nothing was saved: " + tokens.describe()
-                           + " Tick 'Use the token for this session only' to go on.", error=True)
         try:
             profile = store.add(profile) if is_new else store.update(profile)
         except BaseException:
@@ -272,9 +273,6 @@ class ProfileDialog(QDialog):
         self.token_storage_label.setWordWrap(True)
         self.keyring_notice = self._widget(QLabel(self), "keyringNoticeLabel", "Keyring notice")
         self.keyring_notice.setWordWrap(True)
-        self.session_only_check = self._widget(
-            QCheckBox("Use the token for this session only (it is forgotten when the app quits)", self),
-            "sessionOnlyCheck", "Use the token for this session only")
 
         self.save_button = self._widget(QPushButton("&Save", self), "saveProfileButton", "Save profile")
         self.test_button = self._widget(QPushButton("Test &connection", self), "testConnectionButton",
@@ -294,7 +292,6 @@ class ProfileDialog(QDialog):
         right.addLayout(form)
         right.addWidget(self.token_storage_label)
         right.addWidget(self.keyring_notice)
-        right.addWidget(self.session_only_check)
         right.addLayout(actions)
         right.addWidget(self.status_label)
         right.addStretch(1)
@@ -354,9 +351,8 @@ class ProfileDialog(QDialog):
             self.notice_label.setText(state.notice)
             self.notice_label.show()
         self.keyring_notice.setVisible(not state.keyring_works)
-        self.session_only_check.setVisible(not state.keyring_works)
         if not state.keyring_works:
-            self.keyring_notice.setText(state.keyring_text)
+            self.keyring_notice.setText(state.keyring_text + NO_KEYRING_ADVICE)
         self.profile_list.blockSignals(True)
         self.profile_list.clear()
         chosen = None
@@ -483,8 +479,7 @@ class ProfileDialog(QDialog):
         if self._busy:
             return None
         return self._change(save_profile, self.store, self.tokens, self._form_profile(),
-                            self.token_edit.text().strip(), self._current_id is None,
-                            self.session_only_check.isChecked())
+                            self.token_edit.text().strip(), self._current_id is None)
 
     def confirm_removal(self, name: str) -> bool:
         """Ask before removing (replaced in tests)."""

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget)
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QLabel, QLineEdit,
+                               QListWidget)
 
 from sis_desktop.core.profiles import Profile, ProfileStore
 from sis_desktop.core.secrets import TokenStore
@@ -124,27 +125,40 @@ def test_remove_asks_first(qtbot, make_dialog, memory_keyring, monkeypatch):
     assert dialog.findChild(QLabel, "profileEmptyState").isVisible()
 
 
-def test_without_a_keyring_offers_the_session_only(qtbot, make_dialog, use_keyring, isolated_dirs):
+def test_without_a_keyring_save_keeps_the_profile_and_says_where_the_token_went(
+        qtbot, make_dialog, use_keyring, isolated_dirs):
     use_keyring("fail")
     dialog = make_dialog()
     assert dialog.keyring_notice.isVisibleTo(dialog)
-    assert dialog.keyring_notice.text().startswith("No secure keyring is available")
-    assert dialog.session_only_check.isVisibleTo(dialog)
+    notice = dialog.keyring_notice.text()
+    assert notice.startswith("No secure keyring is available")
+    assert "kept for this session only" in notice
+    assert dialog.findChild(QCheckBox, "sessionOnlyCheck") is None  # nothing to tick first
     fill(qtbot, dialog)
-    with qtbot.assertNotEmitted(dialog.profilesChanged), \
-            qtbot.waitSignal(dialog.ready, timeout=5000):
-        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.status_label.text().startswith("Nothing was saved")
-    assert ProfileStore().load() == []
-    dialog.session_only_check.setChecked(True)
     with qtbot.waitSignal(dialog.profilesChanged, timeout=2000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     [saved] = ProfileStore().load()
+    assert (saved.url, saved.account_id) == ("https://school.instructure.com", "1")
     assert TokenStore().get(saved.id) == TOKEN
     assert dialog.token_storage_label.text() == "Token: kept for this session only."
+    assert dialog.status_label.text() == f"Saved '{saved.name}'. Token kept for this session only."
+    shown = [w.text() for w in dialog.findChildren(QLabel) if w.isVisibleTo(dialog)]
+    assert sum("No secure keyring" in t for t in shown) == 1  # said once
     for root in isolated_dirs.values():
         for path in root.rglob("*"):
             assert not path.is_file() or TOKEN.encode() not in path.read_bytes()
+
+
+def test_without_a_keyring_save_without_a_token_keeps_the_profile(qtbot, make_dialog, use_keyring):
+    use_keyring("fail")
+    dialog = make_dialog()
+    fill(qtbot, dialog)
+    dialog.token_edit.clear()
+    with qtbot.waitSignal(dialog.profilesChanged, timeout=2000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    [saved] = ProfileStore().load()
+    assert dialog.status_label.text() == f"Saved '{saved.name}'."
+    assert dialog.token_storage_label.text() == "Token: no token saved."
 
 
 def test_test_connection_runs_in_the_background(qtbot, make_dialog, memory_keyring, sandbox):
