@@ -1,15 +1,18 @@
 """`profiles …`: list, add, remove, test, export and import saved account profiles.
 
 Tokens go to the system keyring only; with no secure keyring `add` saves nothing and points
-to CANVAS_API_TOKEN. No command ever prints a token.
+to CANVAS_API_TOKEN (or `add --no-token`). With no terminal the token is read from standard
+input, as with --token-stdin. No command ever prints a token.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import os
 import sys
 
+from sis_desktop.cli.common import TOKEN_ENV, is_tty
 from sis_desktop.cli.main import EXIT_CANVAS, EXIT_OK, UsageError
 from sis_desktop.core.profiles import (Profile, ProfileError, ProfileStore, client_for,
                                        test_connection)
@@ -28,7 +31,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=list_profiles)
 
     p = sub.add_parser("add", help="save a profile and put its token in the keyring")
-    p.add_argument("name")
+    p.add_argument("name", metavar="NAME", help="a name for the profile, e.g. Production")
     p.add_argument("--url", dest="profile_url", required=True, metavar="URL",
                    help="Canvas base URL, e.g. https://school.instructure.com")
     p.add_argument("--account", dest="profile_account", required=True, metavar="ID",
@@ -36,33 +39,43 @@ def register(subparsers) -> None:
     p.add_argument("--ca-bundle", metavar="PEM", help="CA certificates for a TLS-inspecting proxy")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--token-stdin", action="store_true",
-                     help="read the token from standard input instead of prompting")
+                     help="read the token from standard input instead of prompting "
+                          "(also what happens when there is no terminal)")
     how.add_argument("--no-token", action="store_true",
-                     help="save without a token (use CANVAS_API_TOKEN with it)")
+                     help=f"save the address and account only; give the token in {TOKEN_ENV} "
+                          "when using the profile (for machines without a keyring)")
     p.set_defaults(func=add_profile)
 
     p = sub.add_parser("token", help="replace a profile's token in the keyring")
-    p.add_argument("name")
+    p.add_argument("name", metavar="NAME", help="the profile's name (see 'profiles list')")
     p.add_argument("--token-stdin", action="store_true",
                    help="read the token from standard input instead of prompting")
     p.set_defaults(func=set_token)
 
     p = sub.add_parser("remove", help="delete a profile and its keyring entry")
-    p.add_argument("name")
+    p.add_argument("name", metavar="NAME", help="the profile's name (see 'profiles list')")
     p.set_defaults(func=remove_profile)
 
-    p = sub.add_parser("test", help="check the token, the root account and SIS import permission")
-    p.add_argument("name")
+    p = sub.add_parser("test", help="check the token, the root account and SIS import permission",
+                       description=f"Check the profile's token ({TOKEN_ENV} wins when set, as "
+                                   "for every command), that its account is a root account "
+                                   "and that SIS imports are allowed.")
+    p.add_argument("name", metavar="NAME", help="the profile's name (see 'profiles list')")
     p.set_defaults(func=test_profile)
 
     p = sub.add_parser("export", help="write profiles to a JSON file (without tokens)")
-    p.add_argument("file")
+    p.add_argument("file", metavar="FILE", help="the JSON file to write")
     p.add_argument("names", nargs="*", help="only these profiles (default: all)")
     p.set_defaults(func=export_profiles)
 
     p = sub.add_parser("import", help="add profiles from an exported JSON file")
-    p.add_argument("file")
+    p.add_argument("file", metavar="FILE", help="a JSON file written by 'profiles export'")
     p.set_defaults(func=import_profiles)
+
+
+NO_KEYRING_ADVICE = (f" Set the {TOKEN_ENV} environment variable when running commands, or "
+                     "save the profile without a token: profiles add NAME --url URL "
+                     "--account ID --no-token.")
 
 
 def _store() -> ProfileStore:
@@ -88,7 +101,7 @@ def list_profiles(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['name']:<{width}}  {r['url']}  account {r['account_id']}  token {r['token_storage']}")
     if not tokens.available():
-        print(tokens.describe(), file=sys.stderr)
+        print(f"{tokens.describe()}{NO_KEYRING_ADVICE}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -107,8 +120,7 @@ def add_profile(args: argparse.Namespace) -> int:
         print(f"Saved profile '{profile.name}' without a token; set CANVAS_API_TOKEN when using it.")
         return EXIT_OK
     if not tokens.available():
-        raise UsageError(f"Nothing was saved. {tokens.describe()} You can also save the profile "
-                         "with --no-token and set CANVAS_API_TOKEN.")
+        raise UsageError(f"Nothing was saved. {tokens.describe()}{NO_KEYRING_ADVICE}")
     token = _read_token(args.token_stdin)
     try:
         where = tokens.set(profile.id, token)
@@ -133,7 +145,8 @@ def set_token(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
     if not tokens.available():
-        raise UsageError(f"Nothing was saved. {tokens.describe()}")
+        raise UsageError(f"Nothing was saved. {tokens.describe()} Set {TOKEN_ENV} when "
+                         "using this profile instead.")
     try:
         where = tokens.set(profile.id, _read_token(args.token_stdin))
     except (KeyringUnavailable, ValueError) as exc:
@@ -143,8 +156,10 @@ def set_token(args: argparse.Namespace) -> int:
 
 
 def _read_token(from_stdin: bool) -> str:
-    if from_stdin:
-        token = sys.stdin.readline().strip()
+    """The token from standard input (--token-stdin, or no terminal to prompt on: getpass
+    would echo it with a warning), else typed at a prompt without echo."""
+    if from_stdin or not is_tty(sys.stdin):
+        token = sys.stdin.readline().strip() if sys.stdin is not None else ""
     else:
         try:
             token = getpass.getpass("Canvas access token (not shown): ").strip()
@@ -174,26 +189,29 @@ def remove_profile(args: argparse.Namespace) -> int:
 
 def test_profile(args: argparse.Namespace) -> int:
     store, tokens = _store(), TokenStore()
+    env_token = os.environ.get(TOKEN_ENV) or None  # wins over the saved one, as everywhere
     try:
         profile = store.get(args.name)
-        token = tokens.get(profile.id)
+        token = env_token or tokens.get(profile.id)
     except (ProfileError, KeyringUnavailable) as exc:
         raise UsageError(str(exc)) from None
     if not token:
         raise UsageError(f"The profile '{profile.name}' has no saved token; give it one with "
-                         f"'sis-desktop-cli profiles token {profile.name}'.")
+                         f"'sis-desktop-cli profiles token {profile.name}' or set {TOKEN_ENV}.")
     try:
         client = client_for(profile, token)
-    except ValueError as exc:  # a malformed token saved before tokens were checked
-        raise UsageError(f"{exc} Replace it with 'sis-desktop-cli profiles token "
-                         f"{profile.name}'.") from None
+    except ValueError as exc:  # a malformed token (saved before tokens were checked)
+        fix = (f"Check {TOKEN_ENV}." if env_token else
+               f"Replace it with 'sis-desktop-cli profiles token {profile.name}'.")
+        raise UsageError(f"{exc} {fix}") from None
     failures = test_connection(client)
     if failures:
         for sentence in failures:
             print(f"sis-desktop-cli: {sentence}", file=sys.stderr)
         return EXIT_CANVAS
-    print(f"'{profile.name}' works: the token is accepted, account {profile.account_id} is a root "
-          "account and SIS imports are allowed.")
+    source = f" from {TOKEN_ENV}" if env_token else ""
+    print(f"'{profile.name}' works: the token{source} is accepted, account {profile.account_id} "
+          "is a root account and SIS imports are allowed.")
     return EXIT_OK
 
 

@@ -52,11 +52,18 @@ def test_add_list_remove(capsys, monkeypatch, memory_keyring, isolated_dirs, tmp
     assert files_with_token(isolated_dirs, tmp_path) == []
 
 
+class Terminal(io.StringIO):
+    """Standard input that is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_add_prompts_without_echo(capsys, monkeypatch, memory_keyring):
     prompts = []
     monkeypatch.setattr(getpass, "getpass", lambda prompt: prompts.append(prompt) or TOKEN)
-    code, out, _ = run(capsys, monkeypatch, "profiles", "add", "Prod", "--url",
-                       "https://a.example.edu", "--account", "1")
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    code = main(["profiles", "add", "Prod", "--url", "https://a.example.edu", "--account", "1"])
     assert code == 0 and prompts == ["Canvas access token (not shown): "]
     assert list(memory_keyring.entries.values()) == [TOKEN]
 
@@ -186,3 +193,59 @@ def test_profiles_test_with_a_malformed_saved_token(capsys, monkeypatch, memory_
     code, _, err = run(capsys, monkeypatch, "profiles", "test", "Root")
     assert code == 2 and "copy it again from Canvas" in err and "profiles token Root" in err
     assert "7~abc" not in err
+
+
+# ---- issue 12 §8: the CLI speaks of the CLI ----------------------------------------------------
+def test_without_a_keyring_the_advice_is_for_the_command_line(capsys, monkeypatch, use_keyring):
+    use_keyring("fail")
+    code, out, err = run(capsys, monkeypatch, "profiles", "add", "Prod", "--url",
+                         "https://a.example.edu", "--account", "1", "--token-stdin", stdin=TOKEN)
+    assert code == 2
+    assert "session only" not in err  # that is the desktop app's way, not the CLI's
+    assert "--no-token" in err and "CANVAS_API_TOKEN" in err
+
+
+def test_no_token_is_documented(capsys):
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "--no-token" in readme
+    with pytest.raises(SystemExit):
+        main(["profiles", "add", "--help"])
+    assert "--no-token" in capsys.readouterr().out
+
+
+def test_profiles_test_honours_the_environment_token(capsys, monkeypatch, memory_keyring, sandbox):
+    run(capsys, monkeypatch, "profiles", "add", "Root", "--url", sandbox.url, "--account", "1",
+        "--no-token")
+    monkeypatch.setenv("CANVAS_API_TOKEN", sandbox.token)
+    code, out, err = run(capsys, monkeypatch, "profiles", "test", "Root")
+    assert code == 0 and "token from CANVAS_API_TOKEN is accepted" in out, err
+    # the environment wins over a saved token, as the README says
+    run(capsys, monkeypatch, "profiles", "token", "Root", "--token-stdin", stdin="revoked-x")
+    code, out, _ = run(capsys, monkeypatch, "profiles", "test", "Root")
+    assert code == 0
+    monkeypatch.setenv("CANVAS_API_TOKEN", "revoked-" + sandbox.token)
+    code, _, err = run(capsys, monkeypatch, "profiles", "test", "Root")
+    assert code == 3 and "rejected the access token" in err
+
+
+def test_add_without_a_terminal_reads_stdin_without_a_warning(memory_keyring, isolated_dirs):
+    """No terminal (a pipe, cron, CI): the token comes from standard input, no GetPassWarning."""
+    proc = subprocess.run([sys.executable, "-c", "import sys; from sis_desktop.cli.main import main; "
+                           "sys.exit(main())", "profiles", "add", "Prod",
+                           "--url", "https://a.example.edu", "--account", "1", "--no-token"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0
+    code = ("import sys, keyring\n"
+            "from tests.conftest import MemoryKeyring\n"
+            "keyring.set_keyring(MemoryKeyring())\n"
+            "from sis_desktop.cli.main import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, "profiles", "add", "Test",
+                           "--url", "https://b.example.edu", "--account", "1"],
+                          input=TOKEN + "\n", capture_output=True, text=True, timeout=60,
+                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert "GetPassWarning" not in proc.stderr and "echo" not in proc.stderr.lower()
+    assert proc.returncode == 0, proc.stderr
+    assert "token stored in Memory Keyring" in proc.stdout
+    assert TOKEN not in proc.stdout + proc.stderr
