@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from urllib.parse import urlsplit
 
 from sis_desktop.cli.main import EXIT_OK, EXIT_USAGE
 from sis_desktop.core.history import History, HistoryEntry, HistoryError
@@ -12,7 +13,8 @@ from sis_desktop.core.history import History, HistoryEntry, HistoryError
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "history", help="list the imports this app sent (newest first)",
-        description="List the imports this app sent, newest first, with their last known state.")
+        description="List the imports this app sent, newest first, with their last known "
+                    "state and the Canvas (host and account) each one went to.")
     # The global --profile also works (`--profile X history`); SUPPRESS keeps it when this
     # one is not given.
     parser.add_argument("--profile", default=argparse.SUPPRESS,
@@ -54,11 +56,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _table(entries: list[HistoryEntry]) -> str:
-    head = ("IMPORT", "SENT (UTC)", "PROFILE", "STATE", "PROGRESS", "ERR/WARN", "FILES")
+    head = ("IMPORT", "SENT (UTC)", "PROFILE", "CANVAS (ACCOUNT)", "STATE", "PROGRESS",
+            "ERR/WARN", "FILES")
     rows = [head]
     for e in entries:
         sent = e.created_at.strftime("%Y-%m-%d %H:%M") if e.created_at else "?"
-        rows.append((str(e.import_id), sent, e.profile or "-", e.workflow_state.value,
+        where = f"{urlsplit(e.url).netloc or e.url} ({e.account_id})"  # the same id differs per Canvas
+        rows.append((str(e.import_id), sent, e.profile or "-", where, e.workflow_state.value,
                      f"{e.progress}%", f"{e.error_count}/{e.warning_count}",
                      ", ".join(e.file_names) or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]

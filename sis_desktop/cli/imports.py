@@ -5,6 +5,7 @@ import argparse
 import csv
 import json
 import sys
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from sis_desktop.core.times import local_text, to_utc
 
 STATES = [s.value for s in WorkflowState if s is not WorkflowState.UNKNOWN]
 MAX_FINDINGS_SHOWN = 50  # before an upload; `validate` shows every one
+ID_HELP = "the import's id, a number like 1234 (see 'list' or 'history')"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_import_options(p)
     p.add_argument("--raw", action="store_true", help="send the file as the raw body instead of multipart")
     p.add_argument("--no-validate", action="store_true", help="skip the pre-flight check of the files")
-    p.add_argument("--force", action="store_true", help="upload even when the pre-flight check finds errors")
+    p.add_argument("--force", action="store_true",
+                   help="upload even when the pre-flight check finds errors, or when the same "
+                        "files were sent to this account in the last 24 hours")
     p.add_argument("--wait", action="store_true", help="follow the import until Canvas finishes it")
     p.add_argument("--json", action="store_true", help="print only Canvas's import object as JSON")
     p.add_argument("--preview", action="store_true", help="check against Canvas's data first "
@@ -40,9 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=import_command)
 
     p = sub.add_parser("status", help="show one import")
-    p.add_argument("id", type=import_id, metavar="ID")
+    p.add_argument("id", type=import_id, metavar="ID", help=ID_HELP)
     p.add_argument("--wait", action="store_true", help="follow it until it finishes")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print only Canvas's import object as JSON")
     p.set_defaults(func=status_command)
 
     p = sub.add_parser("list", help="list recent imports, newest first")
@@ -52,21 +56,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(without a zone: local time)")
     p.add_argument("--before", metavar="ISO", help="created before this time (same form)")
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N imports (default 20)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print Canvas's import objects as a JSON list")
     p.set_defaults(func=list_command)
 
     p = sub.add_parser("abort", help="abort one unfinished import, or all queued ones")
-    p.add_argument("id", nargs="?", type=import_id, metavar="ID")
+    p.add_argument("id", nargs="?", type=import_id, metavar="ID",
+                   help="the import to abort (or give --all-pending)")
     p.add_argument("--all-pending", action="store_true", help="abort every import not yet started")
     p.set_defaults(func=abort_command)
 
     p = sub.add_parser("errors", help="all error rows of an import, as CSV")
-    p.add_argument("id", type=import_id, metavar="ID")
+    p.add_argument("id", type=import_id, metavar="ID", help=ID_HELP)
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=errors_command)
 
     p = sub.add_parser("restore", help="undo the state changes of an import")
-    p.add_argument("id", type=import_id, metavar="ID")
+    p.add_argument("id", type=import_id, metavar="ID", help=ID_HELP)
     p.add_argument("--batch-mode", action="store_true", help="only what batch mode deleted")
     p.add_argument("--undelete-only", action="store_true", help="only undo deletions")
     p.add_argument("--unconclude-only", action="store_true", help="only undo concluded enrollments")
@@ -76,7 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def add_import_options(p: argparse.ArgumentParser) -> None:
     """The Canvas import option flags (read back by `options_from_args`)."""
     g = p.add_argument_group("Canvas import options")
-    g.add_argument("--import-type", default="instructure_csv", metavar="T")
+    g.add_argument("--import-type", default="instructure_csv", metavar="T",
+                   help="the files' format; Canvas knows only instructure_csv (the default)")
     g.add_argument("--batch-mode", action="store_true", help="full batch update of one term (deletes what is missing)")
     g.add_argument("--batch-term-id", metavar="ID", help="term of the batch (Canvas id or sis_term_id:X)")
     g.add_argument("--multi-term-batch-mode", action="store_true", help="batch mode over every term in terms.csv")
@@ -86,12 +92,17 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--override-sis-stickiness", action="store_true", help="overwrite changes made in the Canvas UI")
     g.add_argument("--add-sis-stickiness", action="store_true", help="treat this import's changes as UI changes")
     g.add_argument("--clear-sis-stickiness", action="store_true", help="clear the UI-changed state of touched fields")
-    g.add_argument("--update-sis-id-if-login-claimed", action="store_true")
+    g.add_argument("--update-sis-id-if-login-claimed", action="store_true",
+                   help="when a row's login_id belongs to a login with another SIS id, give "
+                        "that login this row's SIS id")
     g.add_argument("--diffing-data-set-identifier", metavar="ID", help="diff against the last import of this data set")
-    g.add_argument("--diffing-remaster-data-set", action="store_true")
+    g.add_argument("--diffing-remaster-data-set", action="store_true",
+                   help="start the data set again from this import (no diff); needs "
+                        "--diffing-data-set-identifier")
     g.add_argument("--diffing-drop-status", metavar="S", help="deleted, completed, inactive or deleted_last_completed")
     g.add_argument("--diffing-user-remove-status", metavar="S", help="deleted or suspended")
-    g.add_argument("--diff-row-count-threshold", type=int, metavar="N")
+    g.add_argument("--diff-row-count-threshold", type=int, metavar="N",
+                   help="do not use the diff if it would change more than N rows")
 
 
 def import_id(text: str) -> str:
@@ -118,10 +129,15 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
         diffing_drop_status=args.diffing_drop_status,
         diffing_user_remove_status=args.diffing_user_remove_status,
         diff_row_count_threshold=args.diff_row_count_threshold)
-    problems = options.problems()
+    problems = options.problems(flags=OPTION_FLAGS)  # sentences that name the flags
     if problems:
         raise UsageError(" ".join(problems))
     return options
+
+
+# ImportOptions field -> its flag (each is the field's name, but for --batch-term-id)
+OPTION_FLAGS = {f.name: "--" + f.name.replace("_", "-") for f in fields(ImportOptions)}
+OPTION_FLAGS["batch_mode_term_id"] = "--batch-term-id"
 
 
 def check_paths(raw_paths: list[str]) -> list[Path]:
@@ -131,17 +147,18 @@ def check_paths(raw_paths: list[str]) -> list[Path]:
         raise UsageError(str(exc)) from None
 
 
-def validate(job: ImportJob, *, force: bool) -> None:
+def validate(job: ImportJob, *, force: bool, batch: bool = True) -> None:
     """Pre-flight check: print findings to stderr; errors stop the upload unless --force.
     The check's pass over the bytes also gives the files' sha256 (for history and the
-    duplicate guard)."""
-    from sis_desktop.core.sis_csv import UnreadablePath
+    duplicate guard). Advice only for a full batch is left out of other imports."""
+    from sis_desktop.core.sis_csv import UnreadablePath, batch_only
 
     try:
         report = job.validate()
     except UnreadablePath as exc:
         raise UsageError(str(exc)) from None
-    findings = [*report.errors, *report.warnings, *report.notices]
+    findings = [*report.errors, *report.warnings,
+                *(f for f in report.notices if batch or not batch_only(f))]
     for finding in findings[:MAX_FINDINGS_SHOWN]:
         where = finding.file or ""
         if finding.row:
@@ -182,7 +199,7 @@ def import_command(args: argparse.Namespace) -> int:
     job = ImportJob(target, [], options, raw=args.raw, files=files,
                     recorder=HistoryRecorder(on_warning=warn))
     if not args.no_validate:
-        validate(job, force=args.force)
+        validate(job, force=args.force, batch=options.is_batch)
         duplicate_guard(job, force=args.force)
     if args.preview:  # check against Canvas's data; may stop here (exit code)
         from sis_desktop.cli.preview import preview_gate

@@ -48,16 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sis-desktop-cli",
         description="Upload Canvas SIS imports, check them before sending, and follow them.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--url", help="Canvas base URL, e.g. https://school.instructure.com")
-    parser.add_argument("--account", help="root account id (default: the profile's)")
-    parser.add_argument("--profile", help="a saved profile (see 'profiles list')")
-    parser.add_argument("--timeout", type=seconds, metavar="SECONDS",
-                        help="give up after this many seconds in all (for cron); an import "
-                             "already created carries on in Canvas")
+    for flags, kw in GLOBAL_OPTIONS:
+        parser.add_argument(*flags, **kw)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command, command_parser in sub.choices.items():
+        if command not in NO_CONNECTION:
+            _accept_global_options(command_parser)
     return parser
 
 
@@ -71,6 +70,26 @@ def seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
     return value
+
+
+GLOBAL_OPTIONS = (
+    (("--url",), {"help": "Canvas base URL, e.g. https://school.instructure.com"}),
+    (("--account",), {"help": "root account id (default: the profile's)"}),
+    (("--profile",), {"help": "a saved profile (see 'profiles list')"}),
+    (("--timeout",), {"type": seconds, "metavar": "SECONDS",
+                      "help": "give up after this many seconds in all (for cron); an import "
+                              "already created carries on in Canvas"}),
+)
+NO_CONNECTION = ("profiles", "sandbox", "validate", "history")  # they never reach a Canvas
+
+
+def _accept_global_options(parser: argparse.ArgumentParser) -> None:
+    """Let --url/--account/--profile/--timeout also follow the command (`list --url …
+    --account …`). SUPPRESS as default: given before the command and not after, the first
+    value stays."""
+    for flags, kw in GLOBAL_OPTIONS:
+        if not any(flag in parser._option_string_actions for flag in flags):
+            parser.add_argument(*flags, **kw, default=argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:

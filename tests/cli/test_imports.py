@@ -88,9 +88,16 @@ def test_validation_errors_stop_the_upload_unless_forced(cli, sandbox, tmp_path)
 
 @pytest.mark.parametrize("args, fragment", [
     (["import", "missing.csv"], "does not exist"),
-    (["import", str(SAMPLES / "users.csv"), "--batch-mode"], "needs a term"),
-    (["import", str(SAMPLES / "users.csv"), "--add-sis-stickiness"], "Override UI changes"),
-    (["import", str(SAMPLES / "users.csv"), "--multi-term-batch-mode"], "change threshold"),
+    (["import", str(SAMPLES / "users.csv"), "--batch-mode"], "--batch-mode needs a term: give "
+                                                              "--batch-term-id ID"),
+    (["import", str(SAMPLES / "users.csv"), "--add-sis-stickiness"],
+     "only work together with --override-sis-stickiness"),
+    (["import", str(SAMPLES / "users.csv"), "--multi-term-batch-mode"],
+     "--multi-term-batch-mode needs --change-threshold N"),
+    (["import", str(SAMPLES / "users.csv"), "--diffing-remaster-data-set"],
+     "--diffing-remaster-data-set needs --diffing-data-set-identifier ID"),
+    (["import", str(SAMPLES / "users.csv"), "--change-threshold", "120"],
+     "--change-threshold is a percentage"),
     (["import", str(SAMPLES / "users.csv"), str(SAMPLES / "sample_import.zip")], "on its own"),
     (["restore", "1", "--undelete-only", "--unconclude-only"], "not both"),
     (["abort"], "--all-pending"),

@@ -80,3 +80,18 @@ def test_dict_round_trip_ignores_unknown_keys():
     options = ImportOptions(batch_mode=True, batch_mode_term_id="3", change_threshold=10)
     again = ImportOptions.from_dict({**options.to_dict(), "from_a_newer_version": 1})
     assert again == options
+
+
+def test_problems_can_name_the_callers_flags():
+    """The desktop app's labels by default; the CLI's flags when it names them."""
+    options = ImportOptions(batch_mode=True, add_sis_stickiness=True)
+    app = " ".join(options.problems())
+    assert "'Override UI changes'" in app and "choose the term" in app
+    flags = {"batch_mode": "--batch-mode", "batch_mode_term_id": "--batch-term-id",
+             "override_sis_stickiness": "--override-sis-stickiness",
+             "add_sis_stickiness": "--add-sis-stickiness",
+             "clear_sis_stickiness": "--clear-sis-stickiness"}
+    cli = " ".join(options.problems(flags=flags))
+    assert "--batch-term-id ID" in cli and "--override-sis-stickiness" in cli
+    assert "Override UI changes" not in cli and "choose the term" not in cli
+    assert len(options.problems(flags=flags)) == len(options.problems()) == 2

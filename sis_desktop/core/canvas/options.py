@@ -7,7 +7,7 @@ booleans spelled as Canvas's `value_to_boolean` reads them ("true").
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Mapping
 
 from .errors import InvalidOptions
 
@@ -17,6 +17,13 @@ BATCH_DROP_STATUSES = ("deleted", "completed", "inactive")
 USER_REMOVE_STATUSES = ("deleted", "suspended")
 MAX_DATA_SET_IDENTIFIER = 128
 RECOMMENDED_CHANGE_THRESHOLD = 10  # percent; offered by the GUI when batch mode is switched on
+
+
+class _Flags(dict):
+    """Field names → the caller's names; a field it does not name keeps its own name."""
+
+    def __missing__(self, key: str) -> str:
+        return key
 
 
 @dataclass
@@ -39,39 +46,68 @@ class ImportOptions:
     diff_row_count_threshold: int | None = None
 
     # ---- rules -----------------------------------------------------------------------
-    def problems(self) -> list[str]:
-        """Every rule this combination breaks, as sentences (empty when it is fine)."""
+    def problems(self, flags: Mapping[str, str] | None = None) -> list[str]:
+        """Every rule this combination breaks, as sentences (empty when it is fine).
+
+        The sentences name the options as the desktop app labels them; with `flags` (field
+        name → how the caller spells the option, e.g. the CLI's {"batch_mode_term_id":
+        "--batch-term-id", …}) they name those instead."""
         out: list[str] = []
+
+        def say(app: str, named: str) -> None:
+            if flags is None:
+                out.append(app)
+            else:
+                out.append(named.format_map(_Flags(flags)))
+
         if self.import_type not in IMPORT_TYPES:
-            out.append(f"Import type {self.import_type!r} is not one Canvas knows; "
-                       f"use {IMPORT_TYPES[0]!r}.")
+            say(f"Import type {self.import_type!r} is not one Canvas knows; "
+                f"use {IMPORT_TYPES[0]!r}.",
+                f"{{import_type}} {self.import_type!r} is not one Canvas knows; "
+                f"use {IMPORT_TYPES[0]!r}.")
         if self.multi_term_batch_mode and self.change_threshold is None:
-            out.append("Multi-term batch mode needs a change threshold (a percentage), "
-                       "as Canvas requires.")
+            say("Multi-term batch mode needs a change threshold (a percentage), "
+                "as Canvas requires.",
+                "{multi_term_batch_mode} needs {change_threshold} N (a percentage), as Canvas "
+                "requires.")
         if self.batch_mode and not self.multi_term_batch_mode and not (self.batch_mode_term_id or "").strip():
-            out.append("A full batch update needs a term: choose the term whose data these "
-                       "files replace.")
+            say("A full batch update needs a term: choose the term whose data these "
+                "files replace.",
+                "{batch_mode} needs a term: give {batch_mode_term_id} ID (a Canvas term id, or "
+                "sis_term_id:X) for the term whose data these files replace.")
         if self.change_threshold is not None and not (0 <= self.change_threshold <= 100):
-            out.append("The change threshold is a percentage from 0 to 100.")
+            say("The change threshold is a percentage from 0 to 100.",
+                "{change_threshold} is a percentage from 0 to 100.")
         if self.diff_row_count_threshold is not None and self.diff_row_count_threshold < 0:
-            out.append("The diff row-count threshold cannot be negative.")
+            say("The diff row-count threshold cannot be negative.",
+                "{diff_row_count_threshold} cannot be negative.")
         if (self.add_sis_stickiness or self.clear_sis_stickiness) and not self.override_sis_stickiness:
-            out.append("Processing as UI changes or clearing the UI-changed state only works "
-                       "together with 'Override UI changes'.")
+            say("Processing as UI changes or clearing the UI-changed state only works "
+                "together with 'Override UI changes'.",
+                "{add_sis_stickiness} and {clear_sis_stickiness} only work together with "
+                "{override_sis_stickiness}.")
         if self.diffing_drop_status is not None and self.diffing_drop_status not in DIFFING_DROP_STATUSES:
-            out.append(f"Diffing drop status must be one of {', '.join(DIFFING_DROP_STATUSES)}.")
+            say(f"Diffing drop status must be one of {', '.join(DIFFING_DROP_STATUSES)}.",
+                f"{{diffing_drop_status}} must be one of {', '.join(DIFFING_DROP_STATUSES)}.")
         if (self.batch_mode_enrollment_drop_status is not None
                 and self.batch_mode_enrollment_drop_status not in BATCH_DROP_STATUSES):
-            out.append("Batch-mode enrollment drop status must be one of "
-                       f"{', '.join(BATCH_DROP_STATUSES)}.")
+            say("Batch-mode enrollment drop status must be one of "
+                f"{', '.join(BATCH_DROP_STATUSES)}.",
+                "{batch_mode_enrollment_drop_status} must be one of "
+                f"{', '.join(BATCH_DROP_STATUSES)}.")
         if (self.diffing_user_remove_status is not None
                 and self.diffing_user_remove_status not in USER_REMOVE_STATUSES):
-            out.append(f"Diffing user remove status must be one of {', '.join(USER_REMOVE_STATUSES)}.")
+            say(f"Diffing user remove status must be one of {', '.join(USER_REMOVE_STATUSES)}.",
+                f"{{diffing_user_remove_status}} must be one of "
+                f"{', '.join(USER_REMOVE_STATUSES)}.")
         ident = self.diffing_data_set_identifier
         if ident is not None and len(ident) > MAX_DATA_SET_IDENTIFIER:
-            out.append(f"The diffing data set identifier is longer than {MAX_DATA_SET_IDENTIFIER} characters.")
+            say(f"The diffing data set identifier is longer than {MAX_DATA_SET_IDENTIFIER} characters.",
+                f"{{diffing_data_set_identifier}} is longer than {MAX_DATA_SET_IDENTIFIER} "
+                "characters.")
         if self.diffing_remaster_data_set and not ident:
-            out.append("Remastering a data set needs a diffing data set identifier.")
+            say("Remastering a data set needs a diffing data set identifier.",
+                "{diffing_remaster_data_set} needs {diffing_data_set_identifier} ID.")
         return out
 
     def check(self) -> "ImportOptions":

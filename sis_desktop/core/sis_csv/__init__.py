@@ -11,11 +11,11 @@ checks, e.g. "Nothing in this upload would be imported", and every notice).
 Cancelling raises `sis_desktop.core.canvas.errors.Cancelled`.
 """
 from .detection import detect_type
-from .engine import UnreadablePath, validate_paths
+from .engine import UnreadablePath, batch_only, validate_paths
 from .report import CANVAS, ERROR, NOTICE, SIS_DESKTOP, WARNING, FileReport, Finding, Report
 from .rules import BY_NAME, FILE_TYPES, FileType
 from .sources import ArchiveError, Source, iter_csv_sources
 
-__all__ = ["validate_paths", "detect_type", "iter_csv_sources", "Report", "Finding",
+__all__ = ["validate_paths", "batch_only", "detect_type", "iter_csv_sources", "Report", "Finding",
            "FileReport", "Source", "ArchiveError", "UnreadablePath", "FileType", "FILE_TYPES",
            "BY_NAME", "ERROR", "WARNING", "NOTICE", "CANVAS", "SIS_DESKTOP"]

@@ -683,13 +683,22 @@ def _nothing_imported(report: Report, entries: list[_Entry], hollow: list[str]) 
                     f"(users.csv, courses.csv, …) and try again.", SIS_DESKTOP)]
 
 
+MANY_TERMS = "The courses in this upload belong to "  # how the full-batch notice starts
+
+
+def batch_only(finding: Finding) -> bool:
+    """True for advice that matters only in a full batch update (the "N terms" notice):
+    a front end sending without batch mode can leave it out."""
+    return finding.file is None and finding.message.startswith(MANY_TERMS)
+
+
 def _upload_advice(report: Report) -> list[Finding]:
     """Notices about the upload as a whole (e.g. full-batch risk)."""
     out = []
     if len(report.term_ids) > 1:
         terms = ", ".join(sorted(report.term_ids)[:5]) + (", …" if len(report.term_ids) > 5 else "")
         out.append(Finding(NOTICE, None, None, (
-            f"The courses in this upload belong to {len(report.term_ids)} terms ({terms}). With "
+            f"{MANY_TERMS}{len(report.term_ids)} terms ({terms}). With "
             f"full batch mode, Canvas deletes the batch term's SIS courses, sections and "
             f"enrollments that are missing from this upload; make sure each term is complete "
             f"here, or import one term at a time.")))
