@@ -79,11 +79,21 @@ def desktop_entry(install: bool) -> int:
     return 0
 
 
-def start_sandbox(folder: str):
-    """A running sandbox serving from its own thread, keeping its data in `folder`."""
+SANDBOX_PORT = 47808  # the sandbox's usual port: a profile saved for it works next time
+
+
+def start_sandbox(folder: str, port: int = SANDBOX_PORT):
+    """A running sandbox serving from its own thread, keeping its data in `folder`, on
+    `port` when it is free, else on any free port; `sandbox.port_note` says which."""
     from sis_desktop.sandbox import Sandbox
-    sandbox = Sandbox(data_dir=folder)
-    sandbox.start()
+    try:
+        sandbox = Sandbox(port=port, data_dir=folder).start()
+        sandbox.port_note = f"Sandbox running at {sandbox.url}."
+    except OSError as exc:  # the port is taken (another app, or a second window)
+        sandbox = Sandbox(port=0, data_dir=folder).start()
+        sandbox.port_note = (f"Sandbox running at {sandbox.url}: its usual port {port} is "
+                             f"busy ({exc.strerror or exc}), so a profile saved for "
+                             f"127.0.0.1:{port} will not reach this one.")
     return sandbox
 
 
@@ -185,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sis_desktop.core.logs import register_secret
         register_secret(sandbox.token)
         window.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
+        print(f"sis-desktop: {sandbox.port_note}", file=sys.stderr)
+        window.statusBar().showMessage(sandbox.port_note)
 
     import signal
     from sis_desktop.core import tempfiles

@@ -81,6 +81,7 @@ class ImportController(QObject):
         self._task: tasks.Task | None = None   # safety check or upload running now
         self._following: Key | None = None
         self._dialog: QWidget | None = None
+        self.outcome: str | None = None  # why the last attempt sent nothing (the window's hint)
         hub = followers()
         hub.updated.connect(self._poll_update)
         hub.ended.connect(self._poll_ended)
@@ -117,6 +118,7 @@ class ImportController(QObject):
         task.failed.connect(lambda s: self._stopped(f"Nothing was sent: {s}"))
         task.cancelled.connect(lambda: self._stopped("Cancelled; nothing was sent."))
         self.job = None
+        self.outcome = None
         self._set_task(tasks.start(task, self))
         self.window.results.clear()
         self.window.progress.start_checking()
@@ -160,9 +162,9 @@ class ImportController(QObject):
             self.window.progress.set_upload(*value)
 
     def _stopped(self, sentence: str) -> None:
+        self.outcome = sentence  # said once, by the window's upload hint (not the status bar)
         self._set_task(None)
         self.window.progress.finish(sentence)
-        self.status.emit(sentence)
         self.upload_ended.emit(sentence)
 
     def _upload_finished(self, task: UploadTask, sis_import: Any) -> None:

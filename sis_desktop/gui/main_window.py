@@ -393,8 +393,10 @@ class MainWindow(QMainWindow):
             self._profile_selected(index)
 
     def _profile_selected(self, index: int) -> None:
+        self.imports.outcome = None
         profiles = self.all_profiles()
         self.profile = profiles[index] if 0 <= index < len(profiles) else None
+        self.options_panel.term_picker.set_has_profile(self.profile is not None)
         self.client_factory = None
         self._update_title()
         self._update_actions()
@@ -467,6 +469,7 @@ class MainWindow(QMainWindow):
         return self.drop_zone.add_paths(paths)
 
     def _files_changed(self, paths: list[str]) -> None:
+        self.imports.outcome = None
         if self._validate is not None:
             self._validate.cancel()
             self._validate = None
@@ -526,8 +529,12 @@ class MainWindow(QMainWindow):
         blockers = self.upload_blockers()
         self.upload_button.setEnabled(not blockers)
         self.upload_action.setEnabled(not blockers)
-        self.upload_hint.setText(" ".join(blockers) if blockers else
-                                 f"Ready to send to {self.profile.name}.")
+        if blockers:
+            self.upload_hint.setText(" ".join(blockers))
+        else:  # one line about sending, never two that disagree
+            outcome = self.imports.outcome
+            self.upload_hint.setText(f"{outcome} Upload again when ready." if outcome
+                                     else f"Ready to send to {self.profile.name}.")
         busy = self.imports.busy
         self.profile_combo.setEnabled(not busy)
         self.manage_button.setEnabled(not busy)
@@ -536,6 +543,7 @@ class MainWindow(QMainWindow):
 
     def upload_requested(self) -> None:
         self.statusBar().clearMessage()  # the last attempt's outcome no longer applies
+        self.imports.outcome = None
         if self.upload_blockers():
             self._update_actions()
             return

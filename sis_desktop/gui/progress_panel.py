@@ -191,7 +191,7 @@ class ProgressPanel(QWidget):
         if self.upload_detail.text() == "":
             self.upload_detail.setText("Sent.")
         else:
-            self.upload_detail.setText(self.upload_detail.text().split(" · ")[0] + " · sent.")
+            self.upload_detail.setText(self.upload_detail.text().split(" · ")[0] + " sent.")
         self.set_import(sis_import)
         self._buttons(abort=True, stop=True)
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # models (and datetime) load later, off the start-up path
     from sis_desktop.core.canvas.models import Term
 
 NO_TERMS_TEXT = "No terms loaded — check the connection"
+NO_PROFILE_TEXT = "No profile yet — add one with Manage… to load the account's terms"
 LOADING_TEXT = "Loading terms…"
 
 
@@ -39,6 +40,7 @@ class TermPicker(QWidget):
         self._terms: list[Term] = []
         self._selected: Term | None = None
         self._pending: str | None = None  # a term id param to select once terms arrive
+        self._empty_text = NO_TERMS_TEXT  # why the list is empty
 
         self._combo = QComboBox(self)
         self._combo.setObjectName("termCombo")
@@ -101,13 +103,19 @@ class TermPicker(QWidget):
         self._combo.setEditText("")
         self._combo.blockSignals(False)
         self._combo.setEnabled(bool(self._terms))
-        self._show_status(None if self._terms else NO_TERMS_TEXT)
+        self._show_status(None if self._terms else self._empty_text)
         self._pending = None
         if keep and self._terms:
             if not self.select_param(keep):
                 self._show_status(f"The saved term “{keep}” is not among this account's terms; "
                                   "choose one.")
         self._refresh()
+
+    def set_has_profile(self, has_profile: bool) -> None:
+        """Without a profile there is no account to load terms from: say to add one."""
+        self._empty_text = NO_TERMS_TEXT if has_profile else NO_PROFILE_TEXT
+        if not self._terms and self._status.text() in (NO_TERMS_TEXT, NO_PROFILE_TEXT):
+            self._show_status(self._empty_text)
 
     def terms(self) -> list[Term]:
         return list(self._terms)

@@ -29,6 +29,14 @@ HOLD_POLL = 0.02
 WORLD_ROW_LIMIT = 200_000  # rows per import remembered in the world; the rest only counted
 
 Job = Iterator[float]
+
+
+def world_limit_message(total: int) -> str:
+    """The sandbox's own warning for an import larger than its world keeps."""
+    return (f"Sandbox: only the first {WORLD_ROW_LIMIT:,} of these {total:,} rows were "
+            f"applied to the sandbox's data; the rest were counted but not stored, so the "
+            f"changes listed (created, deleted…) cover {WORLD_ROW_LIMIT:,} rows at most. "
+            "Real Canvas imports every row.")
 # states an object comes back from when Canvas counts it as "restored"
 RESTORED_FROM = {"Course": ("completed", "deleted"),
                  "Enrollment": ("inactive", "completed", "rejected", "deleted")}
@@ -191,6 +199,9 @@ class ImportJob:
                 rec.data["completed_importers"].append(kind)
         if self.aborted():
             return
+        if total > WORLD_ROW_LIMIT:  # said in the result, so no figure below misleads
+            with sb.lock:
+                self.add_messages_rows([(None, world_limit_message(total), None)])
         if rec.options.get("batch_mode"):  # Canvas cleans up even after file failures
             yield from self.cleanup(upload, kinds)
             if self.rec.workflow_state == "aborted":

@@ -419,3 +419,19 @@ def test_diffing_with_nothing_changed_imports_nothing(sandbox):
     assert first["workflow_state"] == again["workflow_state"] == "imported"
     assert "diffed_against_sis_batch_id" not in again["data"]
     assert again["data"]["supplied_batches"] == [] and again["data"]["counts"]["users"] == 0
+
+
+def test_world_limit_is_said_in_the_result(sandbox):
+    """The sandbox keeps at most WORLD_ROW_LIMIT rows of an import; the result says so
+    instead of showing "Logins created 200,000" for more users than that."""
+    from sis_desktop.sandbox.processor import WORLD_ROW_LIMIT
+    total = WORLD_ROW_LIMIT + 3
+    body = "user_id,login_id,status\n" + "".join(f"u{i},l{i},active\n" for i in range(total))
+    response = upload(sandbox, "users.csv", body.encode())
+    assert response.status_code == 200, response.text
+    done = wait_for_state(sandbox, response.json()["id"], timeout=180)  # a big import
+    assert done["data"]["counts"]["users"] == total
+    notes = [m for f, m in done["processing_warnings"] if m.startswith("Sandbox: only the first")]
+    assert len(notes) == 1
+    assert f"{WORLD_ROW_LIMIT:,} of these {total:,} rows" in notes[0]
+    assert done["data"]["statistics"]["Pseudonym"]["created"] <= WORLD_ROW_LIMIT

@@ -355,7 +355,8 @@ class _FileRun:
             self.index.setdefault(cell.lower(), i)
         if ftype is None:
             self._scan_encoding()
-            self.findings.append(Finding(ERROR, self.name, None, NO_HEADERS))
+            self.findings.append(Finding(ERROR, self.name, None,
+                                         NO_HEADERS + _semicolon_hint(header)))
             for text in header_advice(header, None, institutional_tags=upload.institutional_tags):
                 self.findings.append(Finding(NOTICE, self.name, None, text))
             return
@@ -489,6 +490,17 @@ class _FileRun:
                     samples=sample_text, first_row=first_row, values=status_values)
             out.append(Finding(NOTICE, self.name, None, text))
         return out
+
+
+SEMICOLON_HINT = (" — the values in this file are separated by semicolons (;), as Excel "
+                  "saves CSV in many languages; Canvas needs commas: save it as “CSV UTF-8 "
+                  "(Comma delimited)”.")
+
+
+def _semicolon_hint(header: list[str]) -> str:
+    """The hint for a header row split by semicolons (more of them than commas), else ""."""
+    semicolons = sum(cell.count(";") for cell in header)
+    return SEMICOLON_HINT if semicolons and semicolons >= len(header) - 1 else ""
 
 
 def _status_values(ftype: FileType, column: str) -> str:

@@ -124,3 +124,15 @@ def test_institutional_tags_file_without_feature_explained(tmp_path):
     report = check(tmp_path, ("cats.csv", "category_id,name,status\n,Cat,active\n"),
                    institutional_tags=True)
     assert messages(report, "warning") == ["No category_id given for an institutional tag category"]
+
+
+def test_semicolon_separated_file_gets_the_hint(tmp_path):
+    """Excel in many locales saves "CSV" with semicolons: say so in Canvas's finding."""
+    from helpers_sis_csv import check
+    report = check(tmp_path, ("users.csv", "user_id;login_id;status\nu1;l1;active\n"))
+    [error] = report.errors
+    assert error.message.startswith("Couldn't find Canvas CSV import headers — the values in "
+                                    "this file are separated by semicolons (;)")
+    assert "commas" in error.message
+    plain = check(tmp_path, ("other.csv", "what,is,this\n1,2,3\n"))
+    assert plain.errors[0].message == "Couldn't find Canvas CSV import headers"
