@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
@@ -28,6 +28,7 @@ from .options_panel import OptionsPanel
 from .preflight_view import PreflightView
 
 NO_PROFILE = "no profile"
+MIN_SIZE = QSize(800, 600)  # everything fits from here: no sideways scrolling in Options
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowIcon(icons.app_icon())
         self.resize(1280, 800)
+        self.setMinimumSize(MIN_SIZE)
         self.profiles: list[Any] = []
         self.session_profiles: list[Any] = []
         self.profile: Any = None
@@ -172,6 +174,9 @@ class MainWindow(QMainWindow):
         options_scroll.setWidgetResizable(True)
         options_scroll.setFrameShape(QScrollArea.NoFrame)
         options_scroll.setWidget(self.options_panel)
+        options_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # it fits instead:
+        options_scroll.setMinimumWidth(self.options_panel.minimum_width()
+                                       + options_scroll.verticalScrollBar().sizeHint().width())
         options_box = QGroupBox("Options", self)
         QVBoxLayout(options_box).addWidget(options_scroll)
 

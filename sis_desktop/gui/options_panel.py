@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
-    QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
+    QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sis_desktop.core.canvas.options import (
@@ -95,10 +95,27 @@ def _status_combo(object_name: str, values: tuple[str, ...]) -> QComboBox:
     """A combo box whose first item means "Canvas's default" (None in ImportOptions)."""
     combo = QComboBox()
     combo.setObjectName(object_name)
+    _narrow(combo)
     combo.addItem("Canvas default (deleted)", _DEFAULT)
     for value in values:
         combo.addItem(value, value)
     return combo
+
+
+def _narrow(combo: QComboBox) -> None:
+    """A combo box that can be narrower than its longest item (the popup still shows it
+    whole) and grows with the pane: the options never need sideways scrolling."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, combo.sizePolicy().verticalPolicy())
+
+
+def _form() -> QFormLayout:
+    """A form whose fields go under their labels when the pane is narrow."""
+    form = QFormLayout()
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
 
 
 def _combo_value(combo: QComboBox) -> str | None:
@@ -148,12 +165,12 @@ class OptionsPanel(QWidget):
 
         self.term_picker = TermPicker()
         _explain(self.term_picker, "Term", _TIPS["term"])
-        term_row = QFormLayout()
+        term_row = _form()
         term_row.addRow("&Term:", self.term_picker)
         term_row.labelForField(self.term_picker).setBuddy(self.term_picker.combo)
         batch.addLayout(term_row)
 
-        self.multi_check = _explain(QCheckBox("Multi-term batch mode (every term in terms.csv)"),
+        self.multi_check = _explain(QCheckBox("Multi-term batch mode (terms.csv)"),
                                     "Multi-term batch mode", _TIPS["multi"])
         self.multi_check.setObjectName("multiTermCheck")
         batch.addWidget(self.multi_check)
@@ -175,7 +192,7 @@ class OptionsPanel(QWidget):
         self.threshold_note = _help_label("", "thresholdNote")
         batch.addWidget(self.threshold_note)
 
-        drop_row = QFormLayout()
+        drop_row = _form()
         self.batch_drop_combo = _explain(_status_combo("batchDropStatusCombo", BATCH_DROP_STATUSES),
                                          "Enrollment drop status for full batch",
                                          _TIPS["batch_drop"])
@@ -230,14 +247,14 @@ class OptionsPanel(QWidget):
         self.diffing_note = _help_label("Canvas ignores diffing in a full batch update, so "
                                         "these options are off while it is on.", "diffingBatchNote")
         adv.addWidget(self.diffing_note)
-        form = QFormLayout()
+        form = _form()
         self.ident_edit = _explain(QLineEdit(), "Diffing data set identifier", _TIPS["ident"])
         self.ident_edit.setObjectName("diffingIdentifierEdit")
         self.ident_edit.setMaxLength(MAX_DATA_SET_IDENTIFIER)
         self.ident_edit.setPlaceholderText("e.g. sis-nightly (empty: no diffing)")
         self.ident_edit.setClearButtonEnabled(True)
         form.addRow("&Diffing data set:", self.ident_edit)
-        self.remaster_check = _explain(QCheckBox("Remaster the data set (join without diffing)"),
+        self.remaster_check = _explain(QCheckBox("Remaster the data set"),
                                        "Remaster the data set", _TIPS["remaster"])
         self.remaster_check.setObjectName("remasterCheck")
         form.addRow("", self.remaster_check)
@@ -262,9 +279,10 @@ class OptionsPanel(QWidget):
                                             _TIPS["login_claimed"])
         self.login_claimed_check.setObjectName("updateSisIdCheck")
         adv.addWidget(self.login_claimed_check)
-        type_form = QFormLayout()
+        type_form = _form()
         self.import_type_combo = _explain(QComboBox(), "Import type", _TIPS["import_type"])
         self.import_type_combo.setObjectName("importTypeCombo")
+        _narrow(self.import_type_combo)
         for name in IMPORT_TYPES:
             self.import_type_combo.addItem(name, name)
         type_form.addRow("Import t&ype:", self.import_type_combo)
@@ -393,6 +411,13 @@ class OptionsPanel(QWidget):
         # the term sentence above replaces the core one
         out += replace(opts, batch_mode_term_id="-").problems() if term_missing else opts.problems()
         return out
+
+    def minimum_width(self) -> int:
+        """The narrowest the panel can be with every section open (the advanced section
+        counts even while hidden): what its scroll area needs to never scroll sideways."""
+        margins = self.layout().contentsMargins()
+        advanced = self.advanced_section.minimumSizeHint().width() + margins.left() + margins.right()
+        return max(self.minimumSizeHint().width(), advanced)
 
     def advanced_visible(self) -> bool:
         return self.advanced_toggle.isChecked()

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, Q
 from . import icons
 
 SEVERITY_LABELS = {"error": "Error", "warning": "Warning", "notice": "Notice"}
-SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
+# How serious a severity is: the sort key of the Severity column (errors highest)
+SEVERITY_RANK = {"error": 3, "warning": 2, "notice": 1}
 TYPE_LABELS = {
     "user": "users", "enrollment": "enrollments", "course": "courses", "section": "sections",
     "term": "terms", "account": "accounts", "group": "groups", "group_membership":
@@ -79,7 +80,7 @@ class FindingsModel(QAbstractTableModel):
         if role == Qt.DecorationRole and col == 0:
             return severity_icon(item.severity)
         if role == Qt.UserRole:  # sort keys and the severity filter
-            return (SEVERITY_ORDER.get(item.severity, 3), item.file or "",
+            return (SEVERITY_RANK.get(item.severity, 0), item.file or "",
                     -1 if item.row is None else item.row, item.message)[col]
         if role == Qt.UserRole + 1:
             return item.severity
@@ -129,9 +130,10 @@ def compact_rows(table: QTableView) -> None:
 
 
 def sort_errors_first(table: QTableView) -> None:
-    """Severity ▲: errors, then warnings, then notices; within one severity the rows keep
-    their own order (file, row), since the proxy's sort is stable."""
-    table.sortByColumn(0, Qt.AscendingOrder)
+    """Most serious first: errors, then warnings, then notices, under the header's ▲ (Qt
+    draws the up arrow for a descending sort; here it descends in seriousness). Within one
+    severity the rows keep their own order (file, row): the proxy's sort is stable."""
+    table.sortByColumn(0, Qt.DescendingOrder)
 
 
 def make_findings_table(parent: QWidget, name: str, prefix: str

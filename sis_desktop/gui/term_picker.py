@@ -47,7 +47,7 @@ class TermPicker(QWidget):
         self._combo.setEditable(True)
         self._combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self._combo.setMinimumContentsLength(24)
+        self._combo.setMinimumContentsLength(12)  # narrow panes too; it grows with the pane
         self._combo.lineEdit().setPlaceholderText("Search terms by name or SIS id")
         self._combo.setAccessibleName("Term")
         self._combo.setAccessibleDescription(

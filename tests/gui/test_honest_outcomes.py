@@ -86,7 +86,8 @@ def test_results_list_errors_first_with_a_matching_arrow(connected, qtbot, sandb
     assert shown == sorted(shown, key=lambda s: s != "Error") and shown[0] == "Error"
     header = results.table.horizontalHeader()
     assert header.sortIndicatorSection() == 0
-    assert header.sortIndicatorOrder() == Qt.AscendingOrder
+    assert header.sortIndicatorOrder() == Qt.DescendingOrder  # drawn as ▲: most serious first
+    assert header_arrow(header) == "up"
 
 
 def test_preflight_lists_errors_first_with_a_matching_arrow(qtbot, tmp_path):
@@ -104,4 +105,17 @@ def test_preflight_lists_errors_first_with_a_matching_arrow(qtbot, tmp_path):
     shown = [view.proxy.index(i, 0).data() for i in range(view.proxy.rowCount())]
     assert shown[0] == "Error" and shown == sorted(shown, key=lambda s: s != "Error")
     header = view.table.horizontalHeader()
-    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (0, Qt.AscendingOrder)
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (0, Qt.DescendingOrder)
+    assert header_arrow(header) == "up"
+    # sorting the other way by hand shows warnings first, under the other arrow
+    view.table.sortByColumn(0, Qt.AscendingOrder)
+    assert view.proxy.index(0, 0).data() == "Warning" and header_arrow(header) == "down"
+
+
+def header_arrow(header) -> str:
+    """The arrow the header draws for its sort indicator, as QHeaderView paints it."""
+    from PySide6.QtWidgets import QStyleOptionHeader
+    option = QStyleOptionHeader()
+    header.initStyleOptionForIndex(option, 0)
+    return {QStyleOptionHeader.SortIndicator.SortUp: "up",
+            QStyleOptionHeader.SortIndicator.SortDown: "down"}.get(option.sortIndicator, "none")
