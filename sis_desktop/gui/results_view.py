@@ -333,6 +333,11 @@ class ResultsView(QWidget):
             cell = QTableWidgetItem(f"{value:,}")
             cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.counts.setItem(i, 1, cell)
+        # the counts are the point of this view: never cut off sideways, however narrow
+        self.counts.resizeColumnsToContents()
+        self.counts.setMinimumWidth(self.counts.horizontalHeader().length()
+                                    + 2 * self.counts.frameWidth()
+                                    + self.counts.verticalScrollBar().sizeHint().width())
 
     def _fill_stats(self, stats: dict[str, Any]) -> None:
         rows = [(k, v) for k, v in stats.items()
