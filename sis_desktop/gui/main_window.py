@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         # a poller that could not write the history says so here (and goes on following)
         followers().warned.connect(self._follower_warned)  # a bound slot: gone with the window
         self._dialog: QWidget | None = None
+        self._settings: Any = None  # TaskRunner writing the last-used profile, in order
         self._options_profile: Any = None  # the profile whose defaults the options started from
         self._tray: Any = None  # QSystemTrayIcon, made for the first notification
         self._shown = False
@@ -410,7 +411,9 @@ class MainWindow(QMainWindow):
             return
         if self.profile not in self.session_profiles:
             from sis_desktop.core.last_used import remember_profile
-            self._history.start(tasks.CallTask(remember_profile, self.profile.id), self)
+            if self._settings is None:  # one thread: the last choice is the one written last
+                self._settings = tasks.TaskRunner(self, max_threads=1)
+            self._settings.start(tasks.CallTask(remember_profile, self.profile.id), self)
         if self.profile != self._options_profile:  # keep the user's edits on a reconnect
             self._options_profile = self.profile
             self.options_panel.set_options(self.profile.import_options())
@@ -698,6 +701,8 @@ class MainWindow(QMainWindow):
         can reach a deleted widget: nothing else needs waiting for."""
         tasks.runner().cancel_owned(self)
         followers().stop_all()
+        if self._settings is not None:  # the last-used profile reaches the disk
+            self._settings.wait(5000)
         if self._tray is not None:
             self._tray.hide()
         super().closeEvent(event)

@@ -214,8 +214,9 @@ class StatusCheckPanel(QGroupBox):
         about another account is cleared."""
         self.stop_clicked()
         if target != self._target:
+            self._shown = None
             self.progress_bar.setValue(0)
-            self.detail.setText("Type or paste an import id, or pick one from the list.")
+            self.detail.setText(PROMPT_TEXT)
         self._target = target if target is not None and target.client_factory else None
         self._update_buttons()
 

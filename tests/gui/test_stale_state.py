@@ -48,7 +48,7 @@ def check(panel, qtbot, text: str) -> None:
 
 def test_abort_is_greyed_for_a_finished_import(view, sandbox, qtbot, finished):
     panel = view.status
-    panel.set_client_factory(sandbox.client)
+    panel.set_target(sandbox.target())
     assert finished.workflow_state is WorkflowState.IMPORTED
     panel.set_import_id(finished.id)
     assert panel.abort_button.isEnabled()  # not known to be finished yet
@@ -62,7 +62,7 @@ def test_abort_is_greyed_for_a_finished_import(view, sandbox, qtbot, finished):
 
 def test_checking_a_bad_or_unknown_id_clears_the_old_bar(view, sandbox, qtbot, finished):
     panel = view.status
-    panel.set_client_factory(sandbox.client)
+    panel.set_target(sandbox.target())
     check(panel, qtbot, str(finished.id))
     assert panel.progress_bar.value() == 100
     check(panel, qtbot, "999")
@@ -87,12 +87,3 @@ def test_history_banner_goes_when_the_list_loads(view, sandbox, qtbot):
     with qtbot.waitSignal(view.listLoaded, timeout=WAIT):
         view.set_connection("prod", sandbox.url, sandbox.account_id, sandbox.client)
     assert view.notice.isHidden() and view.notice.text() == ""
-
-
-def test_main_window_does_not_offer_to_abort_a_finished_import(qtbot, finished):
-    from sis_desktop.gui.main_window import MainWindow
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.sis_import = finished
-    win.abort_requested()
-    assert win.findChild(QMessageBox, "abortQuestion") is None
