@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
+                               QPushButton, QSplitter, QStyle, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from sis_desktop.core.outcome import not_imported_sentence
@@ -147,6 +147,8 @@ class ResultsView(QWidget):
         self.counts.setObjectName("countsTable")
         self.counts.setAccessibleName("Rows processed per type")
         self.counts.setHorizontalHeaderLabels(["Type", "Rows"])
+        # the stretched "Rows" column must not keep the default 100 px when space is short
+        self.counts.horizontalHeader().setDefaultSectionSize(40)
         self.stats = QTableWidget(0, 1 + len(STAT_COLUMNS), self)
         self.stats.setObjectName("statisticsTable")
         self.stats.setAccessibleName("Changes made per type")
@@ -334,9 +336,11 @@ class ResultsView(QWidget):
             cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.counts.setItem(i, 1, cell)
         # the counts are the point of this view: never cut off sideways, however narrow
-        self.counts.resizeColumnsToContents()
-        self.counts.setMinimumWidth(self.counts.horizontalHeader().length()
-                                    + 2 * self.counts.frameWidth()
+        header = self.counts.horizontalHeader()
+        pad = self.counts.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) * 4
+        needed = sum(max(self.counts.sizeHintForColumn(c), header.sectionSizeHint(c)) + pad
+                     for c in range(self.counts.columnCount()))
+        self.counts.setMinimumWidth(needed + 2 * self.counts.frameWidth()
                                     + self.counts.verticalScrollBar().sizeHint().width())
 
     def _fill_stats(self, stats: dict[str, Any]) -> None:
