@@ -79,7 +79,8 @@ def desktop_entry(install: bool) -> int:
     return 0
 
 
-SANDBOX_PORT = 47808  # the sandbox's usual port: a profile saved for it works next time
+SANDBOX_PORT = 29170  # the sandbox's usual port (below every OS's ephemeral range): a
+# profile saved for it works the next time
 
 
 def start_sandbox(folder: str, port: int = SANDBOX_PORT):
