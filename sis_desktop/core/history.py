@@ -235,6 +235,11 @@ class History:
                 conn.execute("PRAGMA journal_mode = WAL")
             if version < SCHEMA_VERSION:
                 with _write(conn):
+                    # read again under the write lock: another process or thread may have
+                    # brought the file up to date since (its ALTER must not run twice)
+                    version = conn.execute("PRAGMA user_version").fetchone()[0]
+                    if version >= SCHEMA_VERSION:
+                        return
                     if version < 1:
                         for statement in _SCHEMA.split(";"):
                             if statement.strip():

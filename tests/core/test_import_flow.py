@@ -169,3 +169,30 @@ def test_rows_of_an_older_history_get_a_profile_id_column(tmp_path):
     # an old row is resolved by name, and only where it was sent
     same = Profile("p9", "prod", "https://x.test", "1")
     assert isinstance(target_for_entry(entry, [same], lambda pid: "t" * 20), Target)
+
+
+def test_an_older_history_is_brought_up_to_date_once_by_racing_openers(tmp_path):
+    """Four threads open the same version-1 file at once: one migrates, none fails."""
+    import threading
+    from sis_desktop.core import history as module
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(module._SCHEMA)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    start, errors = threading.Barrier(4), []
+
+    def open_it():
+        start.wait()
+        try:
+            History(path)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert History(path).recent() == []
