@@ -9,13 +9,12 @@ that flow and its state live in `ImportController`, which keeps each import's ow
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -26,34 +25,10 @@ from .followers import followers
 from .import_controller import ImportController
 from .options_panel import OptionsPanel
 from .preflight_view import PreflightView
+from .profile_bar import ProfileBar
 
 NO_PROFILE = "no profile"
 MIN_SIZE = QSize(800, 600)  # everything fits from here: no sideways scrolling in Options
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A profile and its token; calling it makes a fresh CanvasClient (cheap; one per task)."""
-    profile: Any
-    token: str = field(repr=False)
-
-    def __call__(self) -> Any:
-        from sis_desktop.core.profiles import client_for
-        return client_for(self.profile, self.token)
-
-
-def open_connection(profile: Any) -> Connection:
-    """Worker: the profile's token (session first, then the keyring), checked by making
-    one client (a bad address fails here)."""
-    from sis_desktop.core.profiles import ProfileError
-    from sis_desktop.core.secrets import TokenStore
-    token = TokenStore().get(profile.id)
-    if not token:
-        raise ProfileError(f"The profile '{profile.name}' has no saved token; add it with "
-                           "Manage… and try again.")
-    connection = Connection(profile, token)
-    connection().close()
-    return connection
 
 
 def target_for_history_row(entry: Any) -> Any:
@@ -64,28 +39,6 @@ def target_for_history_row(entry: Any) -> Any:
     from sis_desktop.core.profiles import ProfileStore
     from sis_desktop.core.secrets import TokenStore
     return target_for_entry(entry, ProfileStore().load(), TokenStore().get)
-
-
-def load_profiles() -> tuple[list[Any], str | None, str | None]:
-    """Worker: saved profiles, the notice when a corrupt file was set aside, and the id of
-    the profile last used."""
-    from sis_desktop.core.last_used import last_profile
-    from sis_desktop.core.profiles import ProfileStore
-    store = ProfileStore()
-    profiles = store.load()
-    return profiles, store.set_aside_notice, last_profile()
-
-
-def session_profile(name: str, url: str, account_id: Any, token: str) -> Any:
-    """Worker: an in-memory profile whose token lives only in this process (and is masked
-    in the log)."""
-    from sis_desktop.core.logs import register_secret
-    from sis_desktop.core.profiles import Profile
-    from sis_desktop.core.secrets import TokenStore
-    register_secret(token)
-    profile = Profile(id=f"session-{name.lower()}", name=name, url=url, account_id=str(account_id))
-    TokenStore().set_session(profile.id, token)
-    return profile
 
 
 class MainWindow(QMainWindow):
@@ -111,10 +64,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icons.app_icon())
         self.resize(1280, 800)
         self.setMinimumSize(MIN_SIZE)
-        self.profiles: list[Any] = []
-        self.session_profiles: list[Any] = []
-        self.profile: Any = None
-        self.client_factory: Connection | None = None
         self.report: Any = None
         self._validate: tasks.Task | None = None
         self.imports = ImportController(self)  # the upload and its import (own Target)
@@ -128,7 +77,6 @@ class MainWindow(QMainWindow):
         # a poller that could not write the history says so here (and goes on following)
         followers().warned.connect(self._follower_warned)  # a bound slot: gone with the window
         self._dialog: QWidget | None = None
-        self._settings: Any = None  # TaskRunner writing the last-used profile, in order
         self._options_profile: Any = None  # the profile whose defaults the options started from
         self._tray: Any = None  # QSystemTrayIcon, made for the first notification
         self._shown = False
@@ -141,27 +89,16 @@ class MainWindow(QMainWindow):
 
     # ---- building ---------------------------------------------------------------------
     def _build(self) -> None:
-        self.profile_combo = QComboBox(self)
-        self.profile_combo.setObjectName("profileSelector")
-        self.profile_combo.setAccessibleName("Profile")
-        self.profile_combo.setMinimumWidth(260)
-        self.profile_combo.setPlaceholderText("Loading profiles…")
-        self.profile_combo.currentIndexChanged.connect(self._profile_selected)
-        self.manage_button = QPushButton("&Manage…", self)
-        self.manage_button.setObjectName("manageProfilesButton")
-        self.manage_button.setAccessibleName("Manage profiles")
-        self.manage_button.setToolTip("Add, edit or remove Canvas profiles")
-        self.manage_button.clicked.connect(self.manage_profiles_requested)
-        self.connection_label = QLabel(self)
-        self.connection_label.setObjectName("connectionStatus")
-        self.connection_label.setWordWrap(True)
-        profile_label = QLabel("&Profile:", self)
-        profile_label.setBuddy(self.profile_combo)
-        top = QHBoxLayout()
-        top.addWidget(profile_label)
-        top.addWidget(self.profile_combo)
-        top.addWidget(self.manage_button)
-        top.addWidget(self.connection_label, 1)
+        self.profile_bar = ProfileBar(self)
+        bar = self.profile_bar
+        bar.profiles_loaded.connect(self._profiles_loaded)
+        bar.profile_changed.connect(self._profile_changed)
+        bar.connected.connect(self._connected)
+        bar.connection_failed.connect(self.connection_failed)
+        bar.terms_loaded.connect(self._terms_loaded)
+        # the bar's widgets, under the names tests and accessibility tools know
+        self.profile_combo, self.manage_button = bar.profile_combo, bar.manage_button
+        self.connection_label = bar.connection_label
 
         self.drop_zone = DropZone(self)
         self.drop_zone.files_changed.connect(self._files_changed)
@@ -233,7 +170,7 @@ class MainWindow(QMainWindow):
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
-        layout.addLayout(top)
+        layout.addWidget(self.profile_bar)
         layout.addWidget(split, 1)
         layout.addLayout(bottom)
         self.setCentralWidget(central)
@@ -341,130 +278,68 @@ class MainWindow(QMainWindow):
         help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
-    # ---- profiles and connection -------------------------------------------------------
-    def reload_profiles(self, reconnect: bool = False) -> None:
-        """Read the saved profiles (worker); `reconnect` re-opens the selected one even if
-        unchanged (its token may have changed)."""
-        task = tasks.CallTask(load_profiles)
-        task.finished.connect(lambda result: self._profiles_finished(result, reconnect))
-        task.failed.connect(lambda s: self._set_connection_text(f"Profiles could not be read: {s}"))
-        tasks.start(task, self)
+    # ---- profiles and connection (the ProfileBar owns them) ---------------------------
+    @property
+    def profile(self) -> Any:
+        return self.profile_bar.profile
 
-    def _profiles_finished(self, result: tuple[list[Any], str | None, str | None],
-                           reconnect: bool = False) -> None:
-        profiles, notice, last_used = result
-        self.profiles = list(profiles)
-        selected = self.profile
-        if reconnect:
-            self.profile = None
-        self._fill_profiles(selected.id if selected else last_used)  # where the user left off
+    @property
+    def profiles(self) -> list[Any]:
+        return self.profile_bar.profiles
+
+    @property
+    def session_profiles(self) -> list[Any]:
+        return self.profile_bar.session_profiles
+
+    @property
+    def client_factory(self) -> Any:
+        """The selected profile's Connection (a client factory), None until connected."""
+        return self.profile_bar.client_factory
+
+    @client_factory.setter
+    def client_factory(self, factory: Any) -> None:
+        self.profile_bar.client_factory = factory
+
+    def reload_profiles(self, reconnect: bool = False) -> None:
+        self.profile_bar.reload_profiles(reconnect)
+
+    def add_session_profile(self, name: str, url: str, account_id: Any, token: str) -> tasks.Task:
+        """Add an in-memory profile (the token is kept for this session only) and select it."""
+        return self.profile_bar.add_session_profile(name, url, account_id, token)
+
+    def manage_profiles_requested(self) -> None:
+        self._dialog = self.profile_bar.manage_profiles_requested()
+
+    def _profiles_loaded(self, notice: str | None) -> None:
         if notice:
             self.statusBar().showMessage(notice)
-        if not self.profiles and not self.session_profiles:
-            self._set_connection_text("No profile yet: click Manage… to add your Canvas account.")
         if not self._resumed:
             self._resumed = True
             self.history_view.resume(target_for_history_row)
         self.profiles_loaded.emit()
 
-    def add_session_profile(self, name: str, url: str, account_id: Any, token: str) -> tasks.Task:
-        """Add an in-memory profile (the token is kept for this session only) and select it."""
-        task = tasks.CallTask(session_profile, name, url, account_id, token)
-        task.finished.connect(self._session_profile_finished)
-        task.failed.connect(self._set_connection_text)
-        return tasks.start(task, self)
-
-    def _session_profile_finished(self, profile: Any) -> None:
-        self.session_profiles = [p for p in self.session_profiles if p.id != profile.id] + [profile]
-        self._fill_profiles(profile.id)
-
-    def all_profiles(self) -> list[Any]:
-        return self.session_profiles + self.profiles
-
-    def _fill_profiles(self, select_id: str | None) -> None:
-        combo = self.profile_combo
-        combo.blockSignals(True)
-        combo.clear()
-        for p in self.all_profiles():
-            label = f"{p.name} (this session only)" if p in self.session_profiles else p.name
-            combo.addItem(label, p.id)
-        index = combo.findData(select_id) if select_id else -1
-        if index < 0 and combo.count():
-            index = 0
-        combo.setCurrentIndex(index)
-        combo.setPlaceholderText("No profile")
-        combo.blockSignals(False)
-        chosen = self.all_profiles()[index] if index >= 0 else None
-        if chosen is None or self.profile is None or chosen.id != self.profile.id or chosen != self.profile:
-            self._profile_selected(index)
-
-    def _profile_selected(self, index: int) -> None:
+    def _profile_changed(self, profile: Any) -> None:
         self.imports.outcome = None
-        profiles = self.all_profiles()
-        self.profile = profiles[index] if 0 <= index < len(profiles) else None
-        self.options_panel.term_picker.set_has_profile(self.profile is not None)
-        self.client_factory = None
+        self.options_panel.term_picker.set_has_profile(profile is not None)
         self._update_title()
         self._update_actions()
-        if self.profile is None:
+        if profile is None:
             self.history_view.set_connection(None, None, None, None)
             return
-        if self.profile not in self.session_profiles:
-            from sis_desktop.core.last_used import remember_profile
-            if self._settings is None:  # one thread: the last choice is the one written last
-                self._settings = tasks.TaskRunner(self, max_threads=1)
-            self._settings.start(tasks.CallTask(remember_profile, self.profile.id), self)
-        if self.profile != self._options_profile:  # keep the user's edits on a reconnect
-            self._options_profile = self.profile
-            self.options_panel.set_options(self.profile.import_options())
+        if profile != self._options_profile:  # keep the user's edits on a reconnect
+            self._options_profile = profile
+            self.options_panel.set_options(profile.import_options())
             self.options_panel.set_terms([])
-        self._set_connection_text(f"Connecting to {self.profile.url}…")
-        task = tasks.CallTask(open_connection, self.profile)
-        profile = self.profile
-        task.finished.connect(lambda connection: self._client_finished(profile, connection))
-        task.failed.connect(lambda s: self._client_failed(profile, s))
-        tasks.start(task, self)
 
-    def _client_finished(self, profile: Any, connection: Connection) -> None:
-        if profile is not self.profile:
-            return
-        self.client_factory = connection
+    def _connected(self, profile: Any, connection: Any) -> None:
         self.history_view.set_connection(profile.name, profile.url, profile.account_id,
                                          connection)
-        self._set_connection_text(f"Account {profile.account_id} at {profile.url}")
         self._update_actions()
         self.connected.emit(connection)
-        task = tasks.CallTask(tasks.call_client, connection, "list_terms")
-        task.finished.connect(lambda terms: self._terms_finished(profile, terms))
-        task.failed.connect(lambda s: self._terms_failed(profile, s))
-        tasks.start(task, self)
 
-    def _client_failed(self, profile: Any, sentence: str) -> None:
-        if profile is self.profile:
-            self._set_connection_text(sentence)
-            self.connection_failed.emit(sentence)
-
-    def _terms_finished(self, profile: Any, terms: list[Any]) -> None:
-        if profile is self.profile:
-            self.options_panel.set_terms(terms)
-            self.terms_loaded.emit(terms)
-
-    def _terms_failed(self, profile: Any, sentence: str) -> None:
-        if profile is self.profile:
-            self._set_connection_text(f"Terms could not be loaded: {sentence}")
-            self.connection_failed.emit(sentence)
-
-    def manage_profiles_requested(self) -> None:
-        from .profile_dialog import ProfileDialog
-        saved = self.profile is not None and self.profile not in self.session_profiles
-        dialog = ProfileDialog(self, select=self.profile.id if saved else None)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed once closed
-        dialog.finished.connect(lambda _: self.reload_profiles(reconnect=True))
-        self._dialog = dialog
-        dialog.open()
-
-    def _set_connection_text(self, text: str) -> None:
-        self.connection_label.setText(text)
+    def _terms_loaded(self, profile: Any, terms: list[Any]) -> None:
+        self.options_panel.set_terms(terms)
+        self.terms_loaded.emit(terms)
 
     def _update_title(self) -> None:
         name = self.profile.name if self.profile else NO_PROFILE
@@ -544,8 +419,7 @@ class MainWindow(QMainWindow):
             self.upload_hint.setText(f"{outcome} Upload again when ready." if outcome
                                      else f"Ready to send to {self.profile.name}.")
         busy = self.imports.busy
-        self.profile_combo.setEnabled(not busy)
-        self.manage_button.setEnabled(not busy)
+        self.profile_bar.set_busy(busy)
         self.drop_zone.setEnabled(not busy)
         self.open_action.setEnabled(not busy)  # Ctrl+O must not change the files mid-upload
 
@@ -701,8 +575,7 @@ class MainWindow(QMainWindow):
         can reach a deleted widget: nothing else needs waiting for."""
         tasks.runner().cancel_owned(self)
         followers().stop_all()
-        if self._settings is not None:  # the last-used profile reaches the disk
-            self._settings.wait(5000)
+        self.profile_bar.wait_for_settings(5000)  # the last-used profile reaches the disk
         if self._tray is not None:
             self._tray.hide()
         super().closeEvent(event)

@@ -30,7 +30,7 @@ def test_reopens_on_the_profile_last_used(qtbot, memory_keyring, sandbox, isolat
     assert first.profile.id == prod.id  # nothing remembered yet: the first one
     with qtbot.waitSignal(first.connected, timeout=WAIT):
         first.profile_combo.setCurrentIndex(first.profile_combo.findData(test.id))
-    first._settings.wait(5000)
+    first.profile_bar.wait_for_settings(5000)
     first.close()
     saved = isolated_dirs["config"] / last_used.FILE_NAME
     assert json.loads(saved.read_text()) == {"profile": test.id}

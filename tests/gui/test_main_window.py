@@ -328,7 +328,7 @@ def test_closing_manage_keeps_the_chosen_profile_and_option_edits(connected, qtb
     with qtbot.waitSignal(connected.connected, timeout=10000):  # reconnected: token may be new
         with qtbot.waitSignal(connected.profiles_loaded, timeout=10000):
             connected.manage_button.click()
-            connected._dialog.reject()
+            connected.profile_bar._dialog.reject()
     assert connected.profile_combo.currentText() == "Second (this session only)"
     assert connected.profile.name == "Second"
     assert connected.options_panel.options().skip_deletes
