@@ -23,6 +23,7 @@ from . import icons, tasks
 from .drop_zone import DropZone
 from .followers import followers
 from .import_controller import ImportController
+from .notifier import Notifier
 from .options_panel import OptionsPanel
 from .preflight_view import PreflightView
 from .profile_bar import ProfileBar
@@ -78,7 +79,8 @@ class MainWindow(QMainWindow):
         followers().warned.connect(self._follower_warned)  # a bound slot: gone with the window
         self._dialog: QWidget | None = None
         self._options_profile: Any = None  # the profile whose defaults the options started from
-        self._tray: Any = None  # QSystemTrayIcon, made for the first notification
+        self.notifier = Notifier(self)  # the end of an import, while the user looks elsewhere
+        self.notifier.notified.connect(self.notified)
         self._shown = False
         self._painted = False
         self._warm_up_scheduled = False
@@ -488,7 +490,7 @@ class MainWindow(QMainWindow):
         counts = f"{sis_import.error_count:,} errors, {sis_import.warning_count:,} warnings."
         if self.tabs.currentWidget() is not self.import_page:  # the user looks elsewhere: stay
             self.statusBar().showMessage(f"{title} — {counts} Details on the Import tab.")
-        self._notify(title, counts)
+        self.notifier.notify(title, counts)
         self.history_view.refresh_clicked()
         self.import_finished.emit(sis_import)
 
@@ -508,22 +510,6 @@ class MainWindow(QMainWindow):
         self.imports.abort_requested(confirm)
 
     # ---- notifications, about, lifecycle -----------------------------------------------
-    def _notify(self, title: str, message: str) -> None:
-        if self.isActiveWindow():
-            return
-        from PySide6.QtWidgets import QSystemTrayIcon
-        if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon(icons.app_icon(), self)
-            self._tray.setObjectName("trayIcon")
-            self._tray.setToolTip(sis_desktop.APP_NAME)
-            self._tray.activated.connect(lambda _: (self.showNormal(), self.activateWindow()))
-            self._tray.show()
-        if self._tray is not None:
-            self._tray.showMessage(title, message, icons.app_icon(), 10000)
-        else:
-            QApplication.alert(self)  # no tray: the desktop flags the window instead
-        self.notified.emit(title, message)
-
     def copy_diagnostics_requested(self) -> tasks.Task:
         """Put the diagnostics summary (no token, no file contents) on the clipboard; it is
         put together on a worker (it reads the log)."""
@@ -576,6 +562,5 @@ class MainWindow(QMainWindow):
         tasks.runner().cancel_owned(self)
         followers().stop_all()
         self.profile_bar.wait_for_settings(5000)  # the last-used profile reaches the disk
-        if self._tray is not None:
-            self._tray.hide()
+        self.notifier.hide()
         super().closeEvent(event)
