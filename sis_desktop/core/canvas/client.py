@@ -6,6 +6,7 @@ callbacks and a `threading.Event` to cancel.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 from datetime import datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from ..checksums import FileDigest
 from .deadline import Deadline
 from .errors import (AmbiguousUpload, CanvasError, CanvasServerError, Cancelled,
                      DeadlineExceeded, InsecureURL, InvalidOptions, NetworkError, NotFound,
@@ -46,6 +48,7 @@ class CanvasClient:
         if account_id is None or str(account_id).strip() == "":
             raise ValueError("An account id is required.")
         self.account_id = str(account_id).strip()
+        self.last_upload_sha256s: dict[str, str] = {}  # see create_import
         # Canvas stores the whole upload before it answers the POST: a longer read timeout
         # there, unless the caller chose its timeouts.
         self._upload_read_timeout = UPLOAD_ANSWER_TIMEOUT if timeout is None else timeout[1]
@@ -129,19 +132,28 @@ class CanvasClient:
     # ---- imports ---------------------------------------------------------------------------
     def create_import(self, paths: Sequence[str | Path] | str | Path, options: ImportOptions | None = None,
                       *, raw: bool = False, on_progress: ProgressCallback | None = None,
-                      cancelled: threading.Event | None = None) -> SisImport:
+                      cancelled: threading.Event | None = None,
+                      on_hashed: Callable[[list[FileDigest]], None] | None = None) -> SisImport:
         """Upload the file(s) and return the new import (state `created`).
 
         Several CSVs are zipped to a temp file first. The POST is never repeated: if the
         connection breaks after the whole body went out, the import may exist, and this
-        raises AmbiguousUpload (with `found` when Canvas's list shows it)."""
+        raises AmbiguousUpload (with `found` when Canvas's list shows it).
+
+        `on_hashed(digests)` is called once the whole body went out (before this returns or
+        raises): one FileDigest (path, size, sha256) per path given, in that order, taken
+        from the blocks read to send or zip them, so no extra pass over the files. The same
+        hashes are left in `last_upload_sha256s` ({path as given: sha256}; empty until a
+        body went out whole)."""
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         params = (options or ImportOptions()).to_params()  # raises InvalidOptions
         deadline = self._http.deadline
         if deadline is not None:
             on_progress = _stop_at(deadline, on_progress)
-        with upload_source(paths, cancelled=cancelled) as source:
+        self.last_upload_sha256s = {}
+        bundled: list[FileDigest] = []
+        with upload_source(paths, cancelled=cancelled, on_digest=bundled.append) as source:
             kw = {"on_progress": on_progress, "cancelled": cancelled}
             if raw:
                 body = raw_body(source, **kw)
@@ -152,48 +164,58 @@ class CanvasClient:
             started = datetime.now(timezone.utc)
             connect = self._http.timeout[0]
             try:
-                response = self._http.request(
-                    "POST", self._imports(), params=query, data=data if body.total else b"",
-                    headers={"Content-Type": body.content_type}, retry=Retry.NEVER,
-                    timeout=(max(connect, UPLOAD_SEND_TIMEOUT), self._upload_read_timeout),
-                    allow_redirects=False,
-                    not_found=f"Canvas has no account '{self.account_id}'; check the account id.")
-            except NetworkError as error:
-                if not error.request_sent:
-                    raise
-                if not body.complete and isinstance(error, DeadlineExceeded):
-                    raise network_failure(
-                        f"{error} The upload was stopped before Canvas had the whole file "
-                        f"({body.sent:,} of {body.total:,} bytes sent), so no import was "
-                        "created.", sent=True, permanent=True) from error
-                if not body.complete:
-                    raise network_failure(
-                        f"The connection to Canvas broke during the upload ({body.sent:,} of "
-                        f"{body.total:,} bytes sent), so Canvas did not get the whole file and "
-                        "no import was created; you can send it again.", sent=True) from error
-                if isinstance(error, DeadlineExceeded):
-                    raise self._ambiguous(started, "The time limit (--timeout) ran out before "
-                                                   "Canvas answered") from error
-                raise self._ambiguous(started) from error
-            except CanvasServerError as error:
-                # A 5xx after the whole body went out (a proxy's 504, say) does not mean
-                # Canvas refused: it may have created the import. Look before anyone resends.
-                # (A 2xx whose body was refused as far too large is as unknown.)
-                if body.complete and (error.status is None or error.status >= 500
-                                      or error.status < 300):
-                    raise self._ambiguous(started, f"Canvas (or a proxy in front of it) answered "
-                                                   f"the upload with HTTP {error.status}") from error
+                return self._post_import(body, query, data, started, connect)
+            finally:
+                if body.complete or not body.total:
+                    digests = bundled or _given(paths, body.digests)
+                    self.last_upload_sha256s = {str(d.path): d.sha256 for d in digests}
+                    if on_hashed is not None:
+                        on_hashed(digests)
+
+    def _post_import(self, body, query, data, started: datetime, connect: float) -> SisImport:
+        try:
+            response = self._http.request(
+                "POST", self._imports(), params=query, data=data if body.total else b"",
+                headers={"Content-Type": body.content_type}, retry=Retry.NEVER,
+                timeout=(max(connect, UPLOAD_SEND_TIMEOUT), self._upload_read_timeout),
+                allow_redirects=False,
+                not_found=f"Canvas has no account '{self.account_id}'; check the account id.")
+        except NetworkError as error:
+            if not error.request_sent:
                 raise
-            if 300 <= response.status_code < 400:
-                where = response.headers.get("Location", "another address")
-                raise CanvasError(f"Canvas redirected the upload to {where}; correct the Canvas "
-                                  "address in the profile (an upload cannot follow a redirect).",
-                                  status=response.status_code)
-            try:
-                return SisImport.from_json(self._http.json(response))
-            except (CanvasServerError, AttributeError, KeyError, TypeError, ValueError) as error:
-                raise self._ambiguous(started, "Canvas's answer to the upload was not an "
-                                               "import") from error  # a 2xx, but not an import
+            if not body.complete and isinstance(error, DeadlineExceeded):
+                raise network_failure(
+                    f"{error} The upload was stopped before Canvas had the whole file "
+                    f"({body.sent:,} of {body.total:,} bytes sent), so no import was "
+                    "created.", sent=True, permanent=True) from error
+            if not body.complete:
+                raise network_failure(
+                    f"The connection to Canvas broke during the upload ({body.sent:,} of "
+                    f"{body.total:,} bytes sent), so Canvas did not get the whole file and "
+                    "no import was created; you can send it again.", sent=True) from error
+            if isinstance(error, DeadlineExceeded):
+                raise self._ambiguous(started, "The time limit (--timeout) ran out before "
+                                               "Canvas answered") from error
+            raise self._ambiguous(started) from error
+        except CanvasServerError as error:
+            # A 5xx after the whole body went out (a proxy's 504, say) does not mean
+            # Canvas refused: it may have created the import. Look before anyone resends.
+            # (A 2xx whose body was refused as far too large is as unknown.)
+            if body.complete and (error.status is None or error.status >= 500
+                                  or error.status < 300):
+                raise self._ambiguous(started, f"Canvas (or a proxy in front of it) answered "
+                                               f"the upload with HTTP {error.status}") from error
+            raise
+        if 300 <= response.status_code < 400:
+            where = response.headers.get("Location", "another address")
+            raise CanvasError(f"Canvas redirected the upload to {where}; correct the Canvas "
+                              "address in the profile (an upload cannot follow a redirect).",
+                              status=response.status_code)
+        try:
+            return SisImport.from_json(self._http.json(response))
+        except (CanvasServerError, AttributeError, KeyError, TypeError, ValueError) as error:
+            raise self._ambiguous(started, "Canvas's answer to the upload was not an "
+                                           "import") from error  # a 2xx, but not an import
 
     def _ambiguous(self, started: datetime,
                    what: str = "The connection broke") -> AmbiguousUpload:
@@ -384,6 +406,13 @@ def _stop_at(deadline: Deadline, on_progress: ProgressCallback | None) -> Progre
         if on_progress is not None:
             on_progress(sent, total)
     return report
+
+
+def _given(paths: Sequence[str | os.PathLike], sent: list[FileDigest]) -> list[FileDigest]:
+    """The body's file digests, named by the paths as given (an empty body: the empty file's)."""
+    if not sent:
+        return [FileDigest(Path(p), 0, hashlib.sha256().hexdigest()) for p in paths]
+    return [FileDigest(Path(p), d.size, d.sha256) for p, d in zip(paths, sent)]
 
 
 def _id(value: int | str) -> str:

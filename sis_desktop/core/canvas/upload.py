@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
 import secrets
 import shutil
 import threading
@@ -19,10 +20,12 @@ from typing import Callable, Iterator, Sequence
 from sis_desktop.core import tempfiles
 from sis_desktop.core.files import file_problem
 
+from ..checksums import FileDigest
 from .errors import Cancelled, CanvasError, InvalidOptions
 
 BLOCK_SIZE = 120 << 10  # under glibc's 128 KiB mmap threshold: a heap buffer reads ~3x faster here
 ProgressCallback = Callable[[int, int], None]
+DigestCallback = Callable[[FileDigest], None]
 
 _CONTENT_TYPES = {".csv": "text/csv", ".zip": "application/zip"}
 
@@ -32,7 +35,9 @@ class FileChanged(CanvasError):
 
 
 def sha256_file(path: str | Path, *, block_size: int = BLOCK_SIZE) -> str:
-    """Hex SHA-256 of a file, read in blocks."""
+    """Hex SHA-256 of a file, read in blocks: a pass of its own. Uploading and validating
+    take the hash in the pass that reads the file anyway (`UploadBody.digests`,
+    `CanvasClient.create_import(on_hashed=…)`, `Report.digests`): prefer those."""
     digest = hashlib.sha256()
     buffer = bytearray(block_size)
     view = memoryview(buffer)
@@ -60,7 +65,8 @@ class UploadBody:
     each block, and raises Cancelled between blocks once `cancelled` is set. A file whose
     size or modification time changes while it is sent raises FileChanged before its last
     block goes out, so Canvas never receives a complete (wrong) body. `complete` is True
-    only after the last block was handed to the socket."""
+    only after the last block was handed to the socket; by then `digests` holds the size
+    and sha256 of each file part, taken from the blocks as they were sent."""
 
     def __init__(self, parts: Sequence[bytes | Path], content_type: str, *,
                  on_progress: ProgressCallback | None = None,
@@ -75,12 +81,13 @@ class UploadBody:
                          for i, p in enumerate(self.parts))
         self.sent = 0
         self.complete = False
+        self.digests: list[FileDigest] = []
 
     def __len__(self) -> int:
         return self.total
 
     def __iter__(self) -> Iterator[bytes | memoryview]:
-        self.sent, self.complete = 0, False
+        self.sent, self.complete, self.digests = 0, False, []
         self._report()
         for index, part in enumerate(self.parts):
             if isinstance(part, bytes):
@@ -90,19 +97,25 @@ class UploadBody:
         self.complete = True
 
     def _send_file(self, path: Path, recorded: os.stat_result) -> Iterator[memoryview]:
-        buffer = bytearray(self.block_size)
-        view = memoryview(buffer)
         left = recorded.st_size
-        with open(path, "rb") as fh:
-            while left > 0:
-                n = fh.readinto(view[:min(left, self.block_size)])
-                left -= n
-                if not n or (left == 0 and _changed(fh, recorded)):
-                    raise FileChanged(
-                        f"'{path.name}' changed while it was being uploaded, so the upload was "
-                        "stopped and nothing was imported; send it again once the file is "
-                        "complete.")
-                yield from self._send(view[:n])
+        digest = _SideDigest(self.block_size)
+        try:
+            with open(path, "rb") as fh:
+                while left > 0:
+                    buffer = digest.free_buffer()
+                    view = memoryview(buffer)
+                    n = fh.readinto(view[:min(left, self.block_size)])
+                    left -= n
+                    if not n or (left == 0 and _changed(fh, recorded)):
+                        raise FileChanged(
+                            f"'{path.name}' changed while it was being uploaded, so the upload "
+                            "was stopped and nothing was imported; send it again once the file "
+                            "is complete.")
+                    digest.add(buffer, n)
+                    yield from self._send(view[:n])
+            self.digests.append(FileDigest(path, recorded.st_size, digest.hexdigest()))
+        finally:
+            digest.close()
 
     def _send(self, block: bytes | memoryview) -> Iterator[bytes | memoryview]:
         if self.cancelled is not None and self.cancelled.is_set():
@@ -115,6 +128,45 @@ class UploadBody:
     def _report(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self.sent, self.total)
+
+
+class _SideDigest:
+    """SHA-256 of the blocks being sent, computed on a helper thread meanwhile (hashlib lets
+    go of the GIL), so hashing adds no time to the upload on a machine with a spare core.
+    Blocks live in a small ring of buffers: a buffer is handed out again only once hashed
+    (and the sender takes the next one only after the socket took the previous block)."""
+
+    DEPTH = 4
+
+    def __init__(self, block_size: int):
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(self.DEPTH):
+            self._free.put(bytearray(block_size))
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._digest = hashlib.sha256()
+        self._thread = threading.Thread(target=self._run, name="upload-sha256", daemon=True)
+        self._thread.start()
+
+    def free_buffer(self) -> bytearray:
+        return self._free.get()
+
+    def add(self, buffer: bytearray, n: int) -> None:
+        self._work.put((buffer, n))
+
+    def _run(self) -> None:
+        while (item := self._work.get()) is not None:
+            buffer, n = item
+            self._digest.update(memoryview(buffer)[:n])
+            self._free.put(buffer)
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._digest.hexdigest()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._work.put(None)
+            self._thread.join()
 
 
 def _changed(fh, recorded: os.stat_result) -> bool:
@@ -161,10 +213,11 @@ def _quote(text: str) -> str:
 
 
 @contextlib.contextmanager
-def upload_source(paths: Sequence[str | Path], *,
-                  cancelled: threading.Event | None = None) -> Iterator[Path]:
+def upload_source(paths: Sequence[str | Path], *, cancelled: threading.Event | None = None,
+                  on_digest: DigestCallback | None = None) -> Iterator[Path]:
     """The one file to send: the single .csv/.zip given, or a temp zip of several CSVs
-    (written to disk, removed afterwards)."""
+    (written to disk, removed afterwards; `on_digest` gets each CSV's digest as it is
+    zipped)."""
     files = [Path(p) for p in paths]
     if not files:
         raise InvalidOptions("No file was given to import.")
@@ -181,23 +234,32 @@ def upload_source(paths: Sequence[str | Path], *,
                              "files; send a zip file on its own.")
     folder = tempfiles.upload_folder()  # removed below, also on Ctrl-C/SIGTERM (see the CLI)
     try:
-        yield bundle_csvs(files, folder / "sis_import.zip", cancelled=cancelled)
+        yield bundle_csvs(files, folder / "sis_import.zip", cancelled=cancelled, on_digest=on_digest)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def bundle_csvs(paths: Sequence[Path], dest: Path, *,
-                cancelled: threading.Event | None = None) -> Path:
-    """Zip the CSVs into `dest`, streaming from disk; names are kept (a clash gets -2, -3…)."""
+def bundle_csvs(paths: Sequence[Path], dest: Path, *, cancelled: threading.Event | None = None,
+                on_digest: DigestCallback | None = None) -> Path:
+    """Zip the CSVs into `dest`, streaming from disk; names are kept (a clash gets -2, -3…).
+    `on_digest(FileDigest)` is called for each CSV, hashed from the blocks zipped."""
     used: set[str] = set()
+    buffer = bytearray(BLOCK_SIZE)
+    view = memoryview(buffer)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         for path in paths:
             if cancelled is not None and cancelled.is_set():
                 raise Cancelled("The upload was cancelled before anything was sent.")
             info = zipfile.ZipInfo.from_file(path, _unique(wire_name(path.name), used))
             info.compress_type = zipfile.ZIP_DEFLATED
+            digest, size = hashlib.sha256(), 0
             with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as out:
-                shutil.copyfileobj(src, out, BLOCK_SIZE)
+                while n := src.readinto(buffer):
+                    digest.update(view[:n])
+                    out.write(view[:n])
+                    size += n
+            if on_digest is not None:
+                on_digest(FileDigest(path, size, digest.hexdigest()))
     return dest
 
 

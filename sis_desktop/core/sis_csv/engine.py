@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
 from ..canvas.errors import Cancelled
+from ..checksums import PrefixHasher
 from . import special
 from .compiler import STRIP, compile_checks
 from .detection import detect, header_advice
@@ -153,9 +154,10 @@ class _Upload:
         entries: list[_Entry] = []
         upload_findings: list[Finding] = []
         hollow: list[str] = []  # zips holding nothing Canvas would look at
-        for path in paths:
+        hashers = [PrefixHasher(path) for path in paths]
+        for path, hasher in zip(paths, hashers):
             try:
-                sources = list(iter_csv_sources(path))
+                sources = list(iter_csv_sources(path, hasher=hasher))
             except ArchiveError as exc:
                 report.files.append(FileReport(path.name, None, 0, path.stat().st_size))
                 upload_findings.append(Finding(ERROR, path.name, None, str(exc), SIS_DESKTOP))
@@ -184,6 +186,11 @@ class _Upload:
         report.findings.extend(_nothing_imported(report, entries, hollow))
         report.term_ids = {t for t in self.stores["course"].values() if t}
         report.findings.extend(_upload_advice(report))
+        for hasher in hashers:  # usually nothing left to read: the pass above read every byte
+            try:
+                report.digests.append(hasher.finish())
+            except OSError as exc:
+                raise UnreadablePath(f"{hasher.path} cannot be read ({exc.strerror or exc}).") from exc
         return report
 
     # -- detection -------------------------------------------------------------------
@@ -605,7 +612,10 @@ def _tracked(body: str, last: list[str], clean: list[bool]):
 def _check_record(line: str, row: list[str], n: int) -> None:
     """Ruby's CSV rejects a quote inside an unquoted field, Python's accepts it: re-check a
     one-line record that contains a quote. (Multi-line records were checked by `strict`.)"""
-    if any("\n" in f or "\r" in f for f in row) or _RECORD.fullmatch(line):
+    fields = "".join(row)
+    if '"' not in fields:  # every quote delimited a quoted field: nothing to re-check
+        return
+    if "\n" in fields or "\r" in fields or _RECORD.fullmatch(line):
         return
     raise _Malformed(f"Row {n} has a quote inside an unquoted field; Canvas rejects the whole "
                      f"file. Put fields containing quotes in double quotes and double the inner "

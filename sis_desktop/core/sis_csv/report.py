@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..checksums import FileDigest
+
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 SEVERITIES = (ERROR, WARNING, NOTICE)
 # Who would say it: Canvas itself (its own words), or SIS Desktop (its own checks and advice).
@@ -69,11 +71,19 @@ class FileReport:
 @dataclass
 class Report:
     """Result of `validate_paths`. Findings are grouped by file (in the order files were
-    found), and within a file by row."""
+    found), and within a file by row. `digests` holds each given path's size and sha256,
+    taken from the bytes the validation read (callers need no separate hashing pass)."""
 
     files: list[FileReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     term_ids: set[str] = field(default_factory=set)
+    # one per path given, in that order: sha256 and size taken while validating (no extra pass)
+    digests: list[FileDigest] = field(default_factory=list)
+
+    @property
+    def sha256s(self) -> dict[str, str]:
+        """{path as given: sha256} of `digests` (what the import flow takes the hashes from)."""
+        return {str(d.path): d.sha256 for d in self.digests}
 
     @property
     def errors(self) -> list[Finding]:
