@@ -14,8 +14,8 @@ from typing import Callable
 from . import special
 from .checks import EXACT, Booleans, Dates, Defines, OneOf, Reference, Required, Special, Status
 from .rules import FileType
-from .values import (DATE_BAD, EMAIL, PLAIN_LOGIN_MAX, date_state, is_boolean,
-                     login_problem)
+from .values import (DATE_BAD, EMAIL, KNOWN_GOOD_DATES, PLAIN_LOGIN_MAX, cached_date_state,
+                     cached_date_state_or_delete, is_boolean, login_problem)
 
 TICK = 4096  # rows between cancel checks and progress reports
 STRIP = " \t\n\v\f\r\x00"  # what Ruby's String#strip removes (not Unicode spaces)
@@ -98,7 +98,9 @@ def compile_checks(ftype: FileType, index: dict[str, int], env: dict[str, object
     body.extend(f"c_{c} = ''" for c in b.used if c not in index)
     namespace = dict(env)
     namespace.update(b.names)
-    namespace.update(STRIP=STRIP, PAD=[[""] * (width - k) for k in range(width + 1)], date_state=date_state,
+    namespace.update(STRIP=STRIP, PAD=[[""] * (width - k) for k in range(width + 1)],
+                     date_state=cached_date_state, date_state_or_delete=cached_date_state_or_delete,
+                     GOOD_DATES=KNOWN_GOOD_DATES,
                      is_boolean=is_boolean, email_match=EMAIL.fullmatch, login_problem=login_problem,
                      PLAIN_LOGIN_MAX=PLAIN_LOGIN_MAX,
                      DATE_BAD=DATE_BAD)
@@ -112,6 +114,12 @@ def compile_checks(ftype: FileType, index: dict[str, int], env: dict[str, object
                         "    return n - 1 - blank, blank"])
     exec(compile(source, f"<sis_csv rules {ftype.name}>", "exec"), namespace)  # noqa: S102
     return namespace.pop("run")  # popped: no function ↔ globals cycle keeping the ids alive
+
+
+def known_good_dates(values: list[str]) -> str:
+    """The condition that every date value is one already seen to be fine (the usual case:
+    set lookups, no call)."""
+    return " and ".join(f"{v} in GOOD_DATES" for v in values)
 
 
 def _fail(b: Builder, template: str, *, skip: bool = True) -> list[str]:
@@ -170,14 +178,15 @@ def _emit(b: Builder, check: object, ftype: FileType, needed: set[str]) -> None:
             body = _fail(b, check.message, skip=check.skip)
         _block(b, f"{v} and {got} not in {k}", body)
     elif isinstance(check, Dates):
-        states = ", ".join(f"date_state({b.col(c)}, {check.allow_delete})"
-                           for c in check.columns if b.has(c))
-        if not states:
+        parse = "date_state_or_delete" if check.allow_delete else "date_state"
+        values = [b.col(c) for c in check.columns if b.has(c)]
+        if not values:
             return
         key = b.const("date")
-        b.add(f"d = max({states}, 0)")
-        _block(b, "d", ["if d == DATE_BAD:", *("    " + x for x in _fail(b, check.message, skip=False)),
-                        f"else: agg({key}, n, ' / '.join(x for x in ({', '.join(b.col(c) for c in check.columns if b.has(c))},) if x))"])
+        _block(b, f"not ({known_good_dates(values)})", [
+            f"d = max({', '.join(f'{parse}({v})' for v in values)}, 0)",
+            "if d == DATE_BAD:", *("    " + x for x in _fail(b, check.message, skip=False)),
+            f"elif d: agg({key}, n, ' / '.join(x for x in ({', '.join(values)},) if x))"])
     elif isinstance(check, Booleans):
         for column in check.columns:
             if b.has(column):

@@ -1,6 +1,7 @@
 """Value checks that approximate Canvas's parsers: dates, booleans, e-mail, login_id."""
 from __future__ import annotations
 
+import functools
 import re
 import stringprep
 import unicodedata
@@ -35,6 +36,29 @@ def date_state(value: str, allow_delete: bool = False) -> int:
         if year % 4 or (year % 100 == 0 and year % 400):
             return DATE_BAD
     return DATE_OK
+
+
+# Real files repeat a handful of dates: the row loops first look a value up in KNOWN_GOOD
+# (a set lookup, the usual case) and call these only for other values, which parse each
+# distinct string once. Both are bounded, so a file of all-different timestamps keeps memory
+# flat (it is then parsed value by value, as without the cache).
+DATE_CACHE_SIZE = 4096
+KNOWN_GOOD_DATES: set[str] = {""}  # values date_state() found DATE_OK (blank included)
+
+
+@functools.lru_cache(maxsize=DATE_CACHE_SIZE)
+def cached_date_state(value: str) -> int:
+    """`date_state(value)`, remembered per distinct string (good ones in KNOWN_GOOD_DATES)."""
+    state = date_state(value)
+    if state == DATE_OK and len(KNOWN_GOOD_DATES) < DATE_CACHE_SIZE:
+        KNOWN_GOOD_DATES.add(value)
+    return state
+
+
+@functools.lru_cache(maxsize=DATE_CACHE_SIZE)
+def cached_date_state_or_delete(value: str) -> int:
+    """`date_state(value, allow_delete=True)`, remembered per distinct string."""
+    return cached_date_state(value) if value != "<delete>" else date_state(value, True)
 
 
 BOOLEANS = frozenset({"yes", "y", "true", "t", "on", "1", "no", "n", "false", "f", "off", "0"})
