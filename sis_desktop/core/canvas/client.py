@@ -341,8 +341,9 @@ class CanvasClient:
              max_failures: int = MAX_POLL_FAILURES, deadline: Deadline | None = None) -> SisImport:
         """Ask Canvas about the import until it reaches a terminal state, and return it.
 
-        Waits 1 s → 2 → 5 → 10 → 30 s between polls (fast again when state or progress
-        changes; slower when the rate-limit bucket is low). Rides out up to `max_failures`
+        Waits 1 s → 2 → 3 → 5 → 8 → 13 → 25 s between polls (fast again when the state
+        changes, sooner when progress predicts the end; slower when the rate-limit bucket
+        is low; see PollSchedule). Rides out up to `max_failures`
         consecutive network errors, 5xx and throttling, then raises the last one.
         `cancelled.set()` stops it at once with Cancelled. A Retry-After is honoured up to
         MAX_RETRY_WAIT. With a `deadline` (default: the client's) it raises DeadlineExceeded
@@ -351,7 +352,7 @@ class CanvasClient:
         cancelled = cancelled or threading.Event()
         schedule = PollSchedule(intervals) if intervals else PollSchedule()
         path = self._imports(f"/{_id(import_id)}")
-        last: tuple[Any, ...] | None = None
+        last: WorkflowState | None = None
         failures = 0
         deadline = deadline or self._http.deadline
         while True:
@@ -378,9 +379,10 @@ class CanvasClient:
                     on_update(current)
                 if current.is_terminal:
                     return current
-                key = (current.workflow_state, current.progress)
-                delay = schedule.next_delay(key != last, self._http.rate_limit_remaining)
-                last = key
+                delay = schedule.next_delay(current.workflow_state != last,
+                                            self._http.rate_limit_remaining,
+                                            progress=current.progress)
+                last = current.workflow_state
             if deadline is not None:
                 if delay >= deadline.remaining():
                     raise _stopped_following(deadline, import_id)
