@@ -20,14 +20,16 @@ from sis_desktop import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANVAS, EXIT_UNKNOWN = 0, 1, 2, 3, 4
 
-COMMAND_MODULES = (
-    "sis_desktop.cli.imports",    # import, status, list, abort, errors, restore
-    "sis_desktop.cli.validate",   # validate
-    "sis_desktop.cli.preview",    # preview
-    "sis_desktop.cli.profiles",   # profiles …
-    "sis_desktop.cli.history",    # history
-    "sis_desktop.cli.sandbox",    # sandbox
-)
+# Each module registers these commands. Only the module of the command given is imported
+# (`validate` need not load the HTTP stack); an unknown command or --help loads them all.
+COMMAND_MODULES = {
+    "sis_desktop.cli.imports": ("import", "status", "list", "abort", "errors", "restore"),
+    "sis_desktop.cli.validate": ("validate",),
+    "sis_desktop.cli.preview": ("preview",),
+    "sis_desktop.cli.profiles": ("profiles",),
+    "sis_desktop.cli.history": ("history",),
+    "sis_desktop.cli.sandbox": ("sandbox",),
+}
 
 
 class UsageError(Exception):
@@ -43,7 +45,8 @@ def _terminate(signum, frame) -> None:
     raise Terminated()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; with `command`, only the module that registers it is imported."""
     parser = argparse.ArgumentParser(
         prog="sis-desktop-cli",
         description="Upload Canvas SIS imports, check them before sending, and follow them.")
@@ -52,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(*flags, **kw)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
+    modules = [m for m, commands in COMMAND_MODULES.items() if command in commands]
+    for name in modules or COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     for command, command_parser in sub.choices.items():
         if command not in NO_CONNECTION:
@@ -83,6 +87,19 @@ GLOBAL_OPTIONS = (
 NO_CONNECTION = ("profiles", "sandbox", "validate", "history")  # they never reach a Canvas
 
 
+def command_of(argv: list[str]) -> str | None:
+    """The command word of `argv` (the first word that is no option nor a global option's
+    value), or None."""
+    pre = argparse.ArgumentParser(add_help=False)
+    for flags, _kw in GLOBAL_OPTIONS:
+        pre.add_argument(*flags)
+    try:
+        _, rest = pre.parse_known_args(argv)
+    except SystemExit:  # a global option without its value: let the full parser say so
+        return None
+    return next((word for word in rest if not word.startswith("-")), None)
+
+
 def _accept_global_options(parser: argparse.ArgumentParser) -> None:
     """Let --url/--account/--profile/--timeout also follow the command (`list --url …
     --account …`). SUPPRESS as default: given before the command and not after, the first
@@ -103,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is printed, not a crash
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     args.deadline = Deadline(args.timeout) if args.timeout else None  # starts now
     try:
