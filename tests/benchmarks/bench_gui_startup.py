@@ -68,7 +68,7 @@ def mapped(cmd: list[str], env: dict[str, str]) -> float:
     try:
         while True:
             found = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
-                                   env=env, capture_output=True).returncode == 0
+                                   env=env, capture_output=True, timeout=10).returncode == 0
             if found:
                 return time.perf_counter() - start
             if proc.poll() is not None:
