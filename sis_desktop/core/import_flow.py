@@ -235,8 +235,7 @@ class ImportJob:
         if on_progress is not None:
             kw["on_progress"] = on_progress
         self.report = validate_paths([str(p) for p in self.paths], **kw)
-        self._take_hashes(getattr(self.report, "sha256s", None))
-        self.ensure_hashes()  # TODO(i13): nothing left to hash once the validator hashes
+        self._take_hashes(getattr(self.report, "sha256s", None))  # taken in its pass
         return self.report
 
     def take_report(self, report: Any) -> None:
@@ -255,7 +254,8 @@ class ImportJob:
                 f.sha256 = value
 
     def ensure_hashes(self) -> None:
-        """Hash the files no earlier pass hashed (one read each)."""
+        """Hash the files no earlier pass hashed (one read each). The flow itself never
+        needs this: validation and the upload body take the hashes as they read."""
         from sis_desktop.core.canvas.upload import sha256_file
         for f in self.files:
             if f.sha256 is None:
@@ -298,12 +298,9 @@ class ImportJob:
                     raise
                 self.ambiguous = str(exc)
                 sis_import = exc.found
+            # the body's own pass over the bytes hashed them (no second read)
             self._take_hashes(getattr(client, "last_upload_sha256s", None))
         self.sis_import = sis_import
-        try:
-            self.ensure_hashes()  # TODO(i13): gone once the upload pass hashes every file
-        except OSError as exc:
-            log.warning("files not hashed after upload: %s", exc)
         self.record_created()
         return sis_import
 

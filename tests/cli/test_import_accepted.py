@@ -96,3 +96,40 @@ def test_ctrl_c_while_waiting_keeps_the_import_and_says_how_to_follow_it(sandbox
     assert f"follow it with 'sis-desktop-cli status {import_id} --wait'" in err
     from sis_desktop.core.history import History
     assert History().recent()[0].import_id == import_id
+
+
+def test_no_pass_over_the_files_only_to_hash_them(cli, tmp_path, monkeypatch):
+    """The hash for history and the duplicate guard comes from a pass that reads the file
+    anyway (the upload body, or the pre-flight check), never a pass of its own: without
+    validation the file is opened once."""
+    import builtins
+    import io
+    from sis_desktop.core import import_flow
+    from sis_desktop.core.canvas import upload
+
+    def no_hashing_pass(*args, **kwargs):
+        raise AssertionError("a separate hashing pass over the file")
+    monkeypatch.setattr(upload, "sha256_file", no_hashing_pass)
+    monkeypatch.setattr(import_flow.ImportJob, "ensure_hashes", no_hashing_pass)
+    path = tmp_path / "users.csv"
+    path.write_bytes((SAMPLES / "users.csv").read_bytes())
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    code, out, _ = cli("import", path, "--no-validate", "--json")
+    assert code == 0 and len(opened) == 1
+    from sis_desktop.core.history import History
+    first = History().recent()[0]
+    assert len(first.files[0]["sha256"]) == 64
+    path.write_bytes(path.read_bytes() + b"u9,l9,Z,Y,z9@example.edu,active\n")  # new contents
+    code, out, _ = cli("import", path, "--json")  # validated: the check's pass hashes it
+    assert code == 0
+    second = History().recent()[0]
+    assert len(second.files[0]["sha256"]) == 64
+    assert second.files[0]["sha256"] != first.files[0]["sha256"]
