@@ -95,7 +95,9 @@ class ReportRun:
     deleted: bool = False
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
-    def to_json(self, sandbox: "Sandbox") -> dict[str, Any]:
+    def to_json(self, sandbox: "Sandbox", base: str | None = None) -> dict[str, Any]:
+        """The run as Canvas shows it; URLs name `base`, the host the client used."""
+        base = base or sandbox.url
         title = KINDS[self.kind]
         end = self.ended_at or now()
         begin = self.started_at or self.created_at
@@ -108,17 +110,17 @@ class ReportRun:
             "run_time": max(0.0, round((end - begin).total_seconds(), 3)),
             "file_url": None, "message": None,
             "user": {"id": SANDBOX_USER["id"], "display_name": SANDBOX_USER["name"],
-                     "avatar_image_url": None, "html_url": f"{sandbox.url}/users/1"},
+                     "avatar_image_url": None, "html_url": f"{base}/users/1"},
         }
         if self.status == "complete" and self.path is not None:
-            out["file_url"] = f"{sandbox.url}/accounts/{self.account_id}/files/{self.file_id}/download"
+            out["file_url"] = f"{base}/accounts/{self.account_id}/files/{self.file_id}/download"
             ts = stamp(self.ended_at)
             name = self.path.name
             out["attachment"] = {
                 "id": self.file_id, "uuid": hashlib.sha1(self.secret.encode()).hexdigest()[:40],
                 "folder_id": None, "display_name": name, "filename": name,
                 "upload_status": "success", "content-type": self.content_type,
-                "url": f"{sandbox.url}/accounts/{self.account_id}/files/{self.file_id}/download?download_frd=1",
+                "url": f"{base}/accounts/{self.account_id}/files/{self.file_id}/download?download_frd=1",
                 "size": self.path.stat().st_size, "created_at": ts, "updated_at": ts,
                 "unlock_at": None, "locked": False, "hidden": False, "lock_at": None,
                 "hidden_for_user": False, "thumbnail_url": None, "modified_at": ts,
@@ -466,7 +468,7 @@ def available_reports(sandbox, req, args):
             out.append({"report": kind, "title": title,
                         "parameters": {k: {"required": False, "description": d}
                                        for k, d in PARAMETERS.items()},
-                        "last_run": last.to_json(sandbox) if last else None})
+                        "last_run": last.to_json(sandbox, req.base_url) if last else None})
     return json_response(200, out)
 
 
@@ -496,11 +498,11 @@ def start_report(sandbox, req, args):
             if (run.kind == args["kind"] and run.account_id == account_id and not run.deleted
                     and run.status in ("created", "running") and run.parameters == params
                     and now() - run.created_at < timedelta(hours=12)):
-                return json_response(409, run.to_json(sandbox), {
+                return json_response(409, run.to_json(sandbox, req.base_url), {
                     "Location": f"/api/v1/accounts/{account_id}/reports/{run.kind}/{run.id}"})
         run = ReportRun(sandbox.next_id("report"), account_id, args["kind"], params)
         b.runs[run.id] = run
-        return json_response(200, run.to_json(sandbox))
+        return json_response(200, run.to_json(sandbox, req.base_url))
 
 
 @route("GET", _ACC + r"/reports/(?P<kind>[a-z_]+)")
@@ -515,7 +517,7 @@ def list_runs(sandbox, req, args):
         for r in runs:
             b.advance(r)
         items, headers = api.paginate(sandbox, req, runs, with_last=False)
-        return json_response(200, [r.to_json(sandbox) for r in items], headers)
+        return json_response(200, [r.to_json(sandbox, req.base_url) for r in items], headers)
 
 
 @route("GET", _ACC + r"/reports/(?P<kind>[a-z_]+)/(?P<id>\d+)")
@@ -525,7 +527,7 @@ def show_run(sandbox, req, args):
         run = _run(sandbox, account_id, args["kind"], args["id"]) if account_id else None
         if run is None:
             return json_response(404, NOT_FOUND)
-        return json_response(200, run.to_json(sandbox))
+        return json_response(200, run.to_json(sandbox, req.base_url))
 
 
 @route("DELETE", _ACC + r"/reports/(?P<kind>[a-z_]+)/(?P<id>\d+)")
@@ -536,7 +538,7 @@ def delete_run(sandbox, req, args):
         if run is None:
             return json_response(404, NOT_FOUND)
         run.deleted = True
-        return json_response(200, run.to_json(sandbox))
+        return json_response(200, run.to_json(sandbox, req.base_url))
 
 
 @route("PUT", _ACC + r"/reports/(?P<kind>[a-z_]+)/(?P<id>\d+)/abort")
@@ -551,7 +553,7 @@ def abort_run(sandbox, req, args):
             run.parameters["extra_text"] = f"Generating the report, {KINDS[run.kind]}, stopped."
         else:  # a running SIS export runs to its end, then attaches nothing
             run.aborted = True
-        return json_response(200, run.to_json(sandbox) | {"status": "aborted"})
+        return json_response(200, run.to_json(sandbox, req.base_url) | {"status": "aborted"})
 
 
 @route("GET", r"/accounts/(?P<account>\d+)/files/(?P<file>\d+)/download")

@@ -107,3 +107,21 @@ def test_no_files_selected_ends_in_error(sandbox):
     done = finished(sandbox, "provisioning_csv", r.json()["id"])
     assert done["status"] == "error" and "attachment" not in done
     assert done["message"] == "Generating the report, Provisioning, failed."
+
+
+def test_report_urls_name_the_host_the_client_used(sandbox):
+    """Like Rails' URL helpers (and the SIS import routes): a client that said `localhost`
+    gets `localhost` links back, so a strict client's same-host check holds."""
+    run_import(sandbox, "users.csv", USERS)
+    local = sandbox.url.replace("127.0.0.1", "localhost")
+    created = requests.post(f"{local}/api/v1/accounts/1/reports/provisioning_csv",
+                            data={"parameters[users]": "true"}, headers=auth(sandbox),
+                            timeout=5).json()
+
+    def done():
+        body = requests.get(f"{local}/api/v1/accounts/1/reports/provisioning_csv/{created['id']}",
+                            headers=auth(sandbox), timeout=5).json()
+        return body if body["status"] == "complete" else None
+    body = wait_until(done)
+    assert body["file_url"].startswith(local + "/")
+    assert body["attachment"]["url"].startswith(local + "/")
