@@ -2,7 +2,7 @@
 
 Run by hand under a real X server (or Xvfb):
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/take_screenshots.py OUT_DIR
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tests/screenshots/take_screenshots.py OUT_DIR
 
 Writes, for each size (1280×800 and 800×600): the options pane with a full batch and the
 advanced options open, the pre-flight of the four samples without accounts.csv (courses
@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QScrollArea
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "resources" / "samples"
 FOUR = [SAMPLES / n for n in ("users.csv", "courses.csv", "sections.csv", "enrollments.csv")]
 SIZES = ((1280, 800), (800, 600))
