@@ -354,10 +354,13 @@ class DeletionsTable(QWidget):
         return self.proxy.rowCount()
 
     def save_requested(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the list as CSV",
-                                              "canvas-batch-deletions.csv", "CSV files (*.csv)")
-        if path:
-            self.save_to(path)
+        dialog = QFileDialog(self, "Save the list as CSV", "", "CSV files (*.csv)")
+        dialog.setObjectName("saveDeletionsDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.selectFile("canvas-batch-deletions.csv")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: path and self.save_to(path))
+        dialog.open()  # window-modal, no nested event loop
 
     def save_to(self, path: str) -> tasks.Task:
         rows = list(self.model.rows)

@@ -481,20 +481,29 @@ class ProfileDialog(QDialog):
         return self._change(save_profile, self.store, self.tokens, self._form_profile(),
                             self.token_edit.text().strip(), self._current_id is None)
 
-    def confirm_removal(self, name: str) -> bool:
-        """Ask before removing (replaced in tests)."""
-        answer = QMessageBox.question(self, "Remove profile",
-                                      f"Remove the profile '{name}' and its saved token?")
-        return answer == QMessageBox.StandardButton.Yes
+    def confirm_removal(self, name: str, on_yes: Any) -> QMessageBox:
+        """Ask before removing: a window-modal box opened without a nested event loop;
+        `on_yes()` runs only when the user picks Remove (No is the default)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove profile",
+                          f"Remove the profile '{name}' and its saved token?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("removeProfileQuestion")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("&Remove")
+        box.finished.connect(lambda result: on_yes()
+                             if result == QMessageBox.StandardButton.Yes else None)
+        box.open()
+        return box
 
     @Slot()
     def remove_clicked(self) -> None:
         if self._current_id is None or self._busy:
             return
         name = self.name_edit.text().strip() or "this profile"
-        if not self.confirm_removal(name):
-            return
-        self._change(remove_profile, self.store, self.tokens, self._current_id)
+        profile_id = self._current_id
+        self.confirm_removal(name, lambda: self._change(remove_profile, self.store, self.tokens,
+                                                        profile_id))
 
     @Slot()
     def test_clicked(self) -> None:
@@ -531,19 +540,30 @@ class ProfileDialog(QDialog):
         self.show_token_button.setText("Hide" if shown else "Show")
         self.show_token_button.setAccessibleName("Hide token" if shown else "Show token")
 
+    def _file_dialog(self, title: str, filters: str, on_chosen: Any, *,
+                     save_as: str | None = None) -> QFileDialog:
+        """A file chooser opened without a nested event loop (`open()`)."""
+        dialog = QFileDialog(self, title, "", filters)
+        dialog.setObjectName("profileFileDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if save_as is not None:
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.selectFile(save_as)
+        else:
+            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: path and on_chosen(path))
+        dialog.open()
+        return dialog
+
     @Slot()
     def _browse_ca_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose CA bundle", "",
-                                              "Certificates (*.pem *.crt *.cer);;All files (*)")
-        if path:
-            self.ca_edit.setText(path)
+        self._file_dialog("Choose CA bundle", "Certificates (*.pem *.crt *.cer);;All files (*)",
+                          self.ca_edit.setText)
 
     @Slot()
     def export_requested(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "sis-desktop-profiles.json",
-                                              "JSON (*.json)")
-        if path:
-            self.export_to(path)
+        self._file_dialog("Export profiles", "JSON (*.json)", self.export_to,
+                          save_as="sis-desktop-profiles.json")
 
     def export_to(self, path: str) -> tasks.Task:
         """Write the profiles (never tokens) to `path` on a worker."""
@@ -551,9 +571,7 @@ class ProfileDialog(QDialog):
 
     @Slot()
     def import_requested(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "JSON (*.json)")
-        if path:
-            self.import_from(path)
+        self._file_dialog("Import profiles", "JSON (*.json)", self.import_from)
 
     def import_from(self, path: str) -> tasks.Task:
         """Add the profiles of a JSON file on a worker; `profilesChanged` when any was added."""

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox,
                                QListWidget)
 
 from sis_desktop.core.profiles import Profile, ProfileStore
@@ -113,13 +113,21 @@ def test_remove_asks_first(qtbot, make_dialog, memory_keyring, monkeypatch):
     saved = ProfileStore().add(Profile.new("Prod", "https://a.example.edu", 1))
     TokenStore().set(saved.id, TOKEN)
     dialog = make_dialog()
-    monkeypatch.setattr(dialog, "confirm_removal", lambda name: False)
-    with qtbot.assertNotEmitted(dialog.profilesChanged, wait=50):
-        qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+
+    def question() -> QMessageBox:
+        qtbot.waitUntil(lambda: any(b.isVisible() for b in
+                                    dialog.findChildren(QMessageBox, "removeProfileQuestion")))
+        return [b for b in dialog.findChildren(QMessageBox, "removeProfileQuestion")
+                if b.isVisible()][0]
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)  # returns at once
+    box = question()
+    assert "Remove the profile 'Prod'" in box.text() and box.isModal()
+    with qtbot.assertNotEmitted(dialog.profilesChanged):
+        box.button(QMessageBox.StandardButton.No).click()
     assert len(ProfileStore().load()) == 1
-    monkeypatch.setattr(dialog, "confirm_removal", lambda name: name == "Prod")
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(dialog.profilesChanged, timeout=2000):
-        qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+        question().button(QMessageBox.StandardButton.Yes).click()
     assert ProfileStore().load() == [] and memory_keyring.entries == {}
     assert dialog.profile_list.count() == 0 and not dialog.remove_button.isEnabled()
     assert dialog.findChild(QLabel, "profileEmptyState").isVisible()
