@@ -3,6 +3,7 @@ running sandbox on request."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -17,6 +18,13 @@ import pytest
 from sis_desktop.core import logs, secrets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A harness that starts the suite as a background job may hand it SIGINT *ignored*, and an
+# ignored SIGINT stays ignored in every child (Python then installs no KeyboardInterrupt):
+# the tests that press Ctrl-C in a real sis-desktop-cli would wait forever. Undo that here,
+# so children start as a terminal would start them.
+if hasattr(signal, "SIGINT") and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def installed_script(name: str) -> Path:
