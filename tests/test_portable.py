@@ -14,7 +14,8 @@ MACHINE_PATHS = re.compile("|".join([
     "/" + "work/",                       # this workplace's checkout and venvs
     "/" + r"root/\.",                    # root's dot folders (pyenv, cache…)
     r"\." + "pyenv/",
-    "/" + r"home/[a-z_][a-z0-9_-]*/",    # a user's home
+    "/" + r"home/[^/\s\"']+/",          # a user's home (any name, non-ASCII too)
+    "/" + r"usr/(?:local/)?bin/(?!env\b)",  # installed programs (a `#!/usr/bin/env` is fine)
     r"[A-Za-z]:\\" + r"Users\\",         # a Windows profile
 ]))
 

@@ -5,6 +5,8 @@ import argparse
 import math
 import threading
 
+DEFAULT_TOKEN = "sandbox"  # the documented, public token of the local stand-in
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -12,7 +14,9 @@ def register(subparsers) -> None:
         description="Run a local Canvas stand-in on 127.0.0.1 (root account 1, sub-account 2, "
                     "account 3 without SIS imports). Stop it with Ctrl+C.")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free one)")
-    parser.add_argument("--token", default="sandbox", help="the API token it accepts (default: sandbox)")
+    parser.add_argument("--token", default=DEFAULT_TOKEN,
+                        help="the API token it accepts (default: sandbox; one you give is "
+                             "never printed)")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="processing speed; 1 is like a real Canvas, 10 is ten times faster")
     parser.set_defaults(func=handle)
@@ -40,7 +44,10 @@ def handle(args: argparse.Namespace, *, ready: threading.Event | None = None,
                          "choose another --port.") from exc
     print(f"Canvas sandbox running at {sandbox.url}", flush=True)
     print(f"  account id: {sandbox.account_id}", flush=True)
-    print(f"  token:      {sandbox.token}", flush=True)
+    # the built-in token is public (README); one given with --token is the user's and
+    # stays out of the output, like every other token
+    shown = sandbox.token if sandbox.token == DEFAULT_TOKEN else "the one given with --token"
+    print(f"  token:      {shown}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     if ready is not None:
         ready.set()

@@ -100,8 +100,8 @@ def timed(cmd: list[str], report: Path, env: dict[str, str]) -> dict[str, float 
     A child's ru_maxrss counts the parent's memory image it was forked from, so the peak
     (and CPU) come from GNU time when installed; the client script also reports its own
     VmHWM, which is exact and wins."""
-    gnu_time = Path("/usr/bin/time").exists()
-    full = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(report), *cmd] if gnu_time else cmd
+    gnu_time = shutil.which("time")  # the program, not the shell's keyword
+    full = [gnu_time, "-f", "%M %U %S", "-o", str(report), *cmd] if gnu_time else cmd
     start = time.perf_counter()
     proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     out, err = proc.communicate()

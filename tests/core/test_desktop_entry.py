@@ -31,9 +31,9 @@ def xdg(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.mark.parametrize("arg, quoted", [
-    ("/usr/bin/sis-desktop", "/usr/bin/sis-desktop"),
+    ("/opt/sis-desktop/sis-desktop", "/opt/sis-desktop/sis-desktop"),
     ("/opt/SIS Desktop/sis-desktop", '"/opt/SIS Desktop/sis-desktop"'),
-    ("/home/zoë/bin/sis-desktop", "/home/zoë/bin/sis-desktop"),
+    ("/opt/zoë/bin/sis-desktop", "/opt/zoë/bin/sis-desktop"),
     ('/a "b"/$c`d\\e', '"/a \\"b\\"/\\$c\\`d\\\\e"'),
     ("/100%/x", "/100%%/x"),
 ])

@@ -25,7 +25,8 @@ def test_handler_serves_until_stopped(capsys, isolated_dirs):
     assert ready.wait(10)
     out = capsys.readouterr().out
     url = out.split("running at ")[1].split()[0]
-    assert "account id: 1" in out and "token:      t0k" in out
+    assert "account id: 1" in out and "token:      the one given with --token" in out
+    assert "t0k" not in out  # a token the user chose is never printed
     r = requests.get(f"{url}/api/v1/accounts/1/sis_imports", headers={"Authorization": "Bearer t0k"})
     assert r.status_code == 200
     stop.set()
