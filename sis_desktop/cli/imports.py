@@ -182,7 +182,7 @@ def duplicate_guard(job: ImportJob, *, force: bool) -> None:
     if not duplicates:
         return
     from sis_desktop.core.history import duplicate_warning
-    sentence = duplicate_warning(duplicates).removesuffix(" Send them again?")
+    sentence = duplicate_warning(duplicates, ask=False)
     if force:
         warn(f"{sentence}; sending again because of --force.")
         return

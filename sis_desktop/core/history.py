@@ -427,8 +427,10 @@ def state_words(state: WorkflowState) -> str:
     return label[:1].lower() + label[1:]
 
 
-def duplicate_warning(entries: list[HistoryEntry], now: datetime | None = None) -> str:
-    """The question to ask before sending files that `find_duplicates` found again."""
+def duplicate_warning(entries: list[HistoryEntry], now: datetime | None = None, *,
+                      ask: bool = True) -> str:
+    """The question to ask before sending files that `find_duplicates` found again (with
+    `ask=False`, the statement alone, for callers that ask in their own words)."""
     if not entries:
         return ""
     latest = max(entries, key=lambda e: e.created_at or datetime.min.replace(tzinfo=timezone.utc))
@@ -439,7 +441,7 @@ def duplicate_warning(entries: list[HistoryEntry], now: datetime | None = None) 
         times = "time" if len(others) == 1 else "times"
         text += (f" and {len(others)} more {times} before that "
                  f"(import{'s' if len(others) > 1 else ''} {', '.join(map(str, others))})")
-    return text + ". Send them again?"
+    return text + (". Send them again?" if ask else "")
 
 
 # ---- resuming -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -67,9 +68,6 @@ class Target:
         where = f"account {self.account_id} at {self.url}"
         return f"{self.profile_name} ({where})" if self.profile_name else where
 
-    def with_factory(self, client_factory: ClientFactory) -> "Target":
-        return Target(self.url, self.account_id, self.profile_id, self.profile_name,
-                      client_factory)
 
 
 @dataclass
@@ -103,7 +101,7 @@ class SafetyFindings:
                        "Yours will wait until they finish.")
         if self.duplicates:
             from sis_desktop.core.history import duplicate_warning
-            out.append(duplicate_warning(self.duplicates))
+            out.append(duplicate_warning(self.duplicates, ask=False) + ".")
         return out
 
 
@@ -209,7 +207,6 @@ class ImportJob:
         self.sis_import: SisImport | None = None
         self.ambiguous: str | None = None  # the sentence when Canvas's list settled a lost answer
         self.recorded = False
-        self._last_recorded: tuple[Any, ...] | None = None
 
     @property
     def paths(self) -> list[Path]:
@@ -253,20 +250,13 @@ class ImportJob:
             if value:
                 f.sha256 = value
 
-    def ensure_hashes(self) -> None:
-        """Hash the files no earlier pass hashed (one read each). The flow itself never
-        needs this: validation and the upload body take the hashes as they read."""
-        from sis_desktop.core.canvas.upload import sha256_file
-        for f in self.files:
-            if f.sha256 is None:
-                f.sha256 = sha256_file(f.path)
 
     def safety_check(self, *, duplicates_only: bool = False) -> SafetyFindings:
         """Canvas's running and queued imports for the account, and recent imports of the
         same files (only when the hashes are already known: no extra pass over the bytes)."""
         findings = SafetyFindings()
         if not duplicates_only:
-            with _closing(self.target.client()) as client:
+            with closing(self.target.client()) as client:
                 running = list(client.importing())
                 seen = {si.id for si in running}
                 running += [si for si in client.list_imports(states=["created"], limit=5)
@@ -289,7 +279,7 @@ class ImportJob:
 
         AmbiguousUpload is raised only when Canvas's list could not settle a lost answer;
         when it could, the import found is returned and `ambiguous` says how it was found."""
-        with _closing(self.target.client()) as client:
+        with closing(self.target.client()) as client:
             try:
                 sis_import = client.create_import(self.paths, self.options, raw=self.raw,
                                                   on_progress=on_progress, cancelled=cancelled)
@@ -332,12 +322,6 @@ class ImportJob:
                                               self.options)
         return self.recorded
 
-    def record(self, sis_import: SisImport | None = None) -> bool:
-        """Store the latest state (skipped when state and progress did not change)."""
-        sis_import = sis_import or self.sis_import
-        if sis_import is None:
-            return False
-        return self.recorder.update(self.target, sis_import)
 
 
 def target_for_entry(entry: Any, profiles: Sequence[Any],
@@ -393,14 +377,14 @@ def follow_import(target: Target, import_id: int | str, *,
         if on_update is not None:
             on_update(sis_import)
 
-    with _closing(target.client()) as client:
+    with closing(target.client()) as client:
         return client.poll(import_id, on_update=seen, cancelled=cancelled, **poll_kw)
 
 
 def abort_import(target: Target, import_id: int | str,
                  recorder: HistoryRecorder | None = None) -> SisImport:
     """Ask the import's own Canvas to abort it; the answer is recorded best-effort."""
-    with _closing(target.client()) as client:
+    with closing(target.client()) as client:
         sis_import = client.abort(import_id)
     if recorder is not None:
         recorder.update(target, sis_import)
@@ -410,23 +394,8 @@ def abort_import(target: Target, import_id: int | str,
 def check_import(target: Target, import_id: int | str,
                  recorder: HistoryRecorder | None = None) -> SisImport:
     """One look at an import on its own Canvas, recorded best-effort."""
-    with _closing(target.client()) as client:
+    with closing(target.client()) as client:
         sis_import = client.get_import(import_id)
     if recorder is not None:
         recorder.update(target, sis_import)
     return sis_import
-
-
-class _closing:
-    """`with _closing(client)`: closes the client (if it can be) when the block ends."""
-
-    def __init__(self, client: Any):
-        self.client = client
-
-    def __enter__(self) -> Any:
-        return self.client
-
-    def __exit__(self, *exc: Any) -> None:
-        close = getattr(self.client, "close", None)
-        if close is not None:
-            close()

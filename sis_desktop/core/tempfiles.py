@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -49,7 +50,7 @@ def sweep_stale(max_age: float = STALE_AFTER, *, root: Path | None = None) -> li
 
 def _ours(folder: Path) -> bool:
     info = folder.lstat()
-    if not os.path.isdir(folder) or folder.is_symlink():
+    if not stat.S_ISDIR(info.st_mode):  # lstat: a symlink to a folder is not ours either
         return False
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         return False

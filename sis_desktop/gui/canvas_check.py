@@ -15,12 +15,13 @@ import csv
 from datetime import timedelta
 from typing import Any, Callable
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt, Signal)
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget)
 
+from .file_dialogs import open_file_dialog
 from . import tasks
+from .rows_model import RowsModel
 
 MAX_AGE = timedelta(minutes=60)
 STAGE_TEXT = {
@@ -270,28 +271,8 @@ def threshold_text(threshold: Any) -> str:
 
 
 # ---- the list of deletions -----------------------------------------------------------------------
-class DeletionsModel(QAbstractTableModel):
+class DeletionsModel(RowsModel):
     HEADERS = ("Type", "SIS id / user", "Name", "Course", "Section", "Role", "Status now", "Becomes")
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
@@ -354,13 +335,8 @@ class DeletionsTable(QWidget):
         return self.proxy.rowCount()
 
     def save_requested(self) -> None:
-        dialog = QFileDialog(self, "Save the list as CSV", "", "CSV files (*.csv)")
-        dialog.setObjectName("saveDeletionsDialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.selectFile("canvas-batch-deletions.csv")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda path: path and self.save_to(path))
-        dialog.open()  # window-modal, no nested event loop
+        open_file_dialog(self, "Save the list as CSV", "CSV files (*.csv)", self.save_to,
+                         object_name="saveDeletionsDialog", save_as="canvas-batch-deletions.csv")
 
     def save_to(self, path: str) -> tasks.Task:
         rows = list(self.model.rows)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
+from .file_dialogs import open_file_dialog
 from . import icons
 
 ACCEPTED = (".csv", ".zip")
@@ -87,7 +88,6 @@ class DropZone(QWidget):
         self._paths: list[Path] = []
         self._sizes: dict[Path, int] = {}  # read on the worker that checked each file
         self._extra_refusals: list[str] = []
-        self._chooser: Any = None
 
         self.stack = QStackedWidget(self)
         self.empty_label = QLabel(
@@ -201,15 +201,8 @@ class DropZone(QWidget):
 
     def choose_requested(self) -> None:
         """The file chooser, window-modal but without a nested event loop (`open()`)."""
-        from PySide6.QtWidgets import QFileDialog
-        dialog = QFileDialog(self, "Choose SIS files", "",
-                             "SIS files (*.csv *.zip);;All files (*)")
-        dialog.setObjectName("chooseFilesDialog")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.filesSelected.connect(lambda names: names and self.add_paths(list(names)))
-        self._chooser = dialog
-        dialog.open()
+        open_file_dialog(self, "Choose SIS files", "SIS files (*.csv *.zip);;All files (*)",
+                         self.add_paths, object_name="chooseFilesDialog", multiple=True)
 
     # ---- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

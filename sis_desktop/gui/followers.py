@@ -83,13 +83,17 @@ class Followers(QObject):
         """`subscriber` no longer needs the import; the poller stops when nobody does."""
         self._drop(key, id(subscriber))
 
-    def _drop(self, key: Key, subscriber_id: int) -> None:
+    def _unlink(self, key: Key, subscriber_id: int) -> None:
+        """Forget the watch on a subscriber's `destroyed` (it may be gone already)."""
         link = self._links.pop((key, subscriber_id), None)
         if link is not None:
             try:
                 QObject.disconnect(link)
             except (RuntimeError, TypeError):
                 pass
+
+    def _drop(self, key: Key, subscriber_id: int) -> None:
+        self._unlink(key, subscriber_id)
         subs = self._subscribers.get(key)
         if subs is None:
             return
@@ -123,13 +127,8 @@ class Followers(QObject):
         if self._tasks.get(key) is not task:  # replaced by a newer poller: it speaks now
             return
         del self._tasks[key]
-        for (k, sub) in [pair for pair in self._links if pair[0] == key]:
-            link = self._links.pop((k, sub))
-            try:
-                QObject.disconnect(link)
-            except (RuntimeError, TypeError):
-                pass
-        self._subscribers.pop(key, None)
+        for subscriber_id in self._subscribers.pop(key, set()):
+            self._unlink(key, subscriber_id)
         self.ended.emit(key, kind, value)
 
 

@@ -95,7 +95,6 @@ class HistoryView(QWidget):
     listLoaded = Signal(int)  # number of rows, after each successful refresh
     localLoaded = Signal(int)  # number of local rows shown for a new connection
     historyOpened = Signal()
-    status_message = Signal(str)  # a sentence for the window's status bar
 
     def __init__(self, history: History | None = None, parent: QWidget | None = None):
         """`history`: an open History, or None to open the default one on a worker."""

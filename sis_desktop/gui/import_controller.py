@@ -57,11 +57,6 @@ def prepare_job(target: Target, paths: list[str], options: Any, report: Any) -> 
     return job
 
 
-def safety_check(job: ImportJob) -> SafetyFindings:
-    """Worker: Canvas's running and queued imports, and recent imports of the same files
-    (their hashes come from the pre-flight pass: no extra read of a 1 GB zip here)."""
-    return job.safety_check()
-
 
 class ImportController(QObject):
     """State of the window's upload; see the module's text. `window` gives the panels."""
@@ -80,7 +75,6 @@ class ImportController(QObject):
         self.poll_options: dict[str, Any] = {}
         self._task: tasks.Task | None = None   # safety check or upload running now
         self._following: Key | None = None
-        self._dialog: QWidget | None = None
         self.outcome: str | None = None  # why the last attempt sent nothing (the window's hint)
         hub = followers()
         hub.updated.connect(self._poll_update)
@@ -95,13 +89,6 @@ class ImportController(QObject):
     def sis_import(self) -> Any:
         return self.job.sis_import if self.job is not None else None
 
-    @property
-    def uploading(self) -> bool:
-        return self._task is not None
-
-    @property
-    def following(self) -> bool:
-        return self._following is not None
 
     def _set_task(self, task: tasks.Task | None) -> None:
         self._task = task
@@ -112,7 +99,7 @@ class ImportController(QObject):
         """Safety check, then (after a question when something is worth one) upload."""
         def prepare_and_check() -> tuple[ImportJob, SafetyFindings]:
             job = prepare_job(target, paths, options, report)
-            return job, safety_check(job)
+            return job, job.safety_check()
         task = tasks.CallTask(prepare_and_check)
         task.finished.connect(lambda result: self._safety_finished(*result))
         task.failed.connect(lambda s: self._stopped(f"Nothing was sent: {s}"))
@@ -130,7 +117,7 @@ class ImportController(QObject):
             self._upload()
             return
         box = QMessageBox(QMessageBox.Warning, "Send anyway?",
-                          "\n\n".join(w.removesuffix(" Send them again?") for w in worries)
+                          "\n\n".join(worries)
                           + "\n\nSend these files now?",
                           QMessageBox.Yes | QMessageBox.No, self.window)
         box.setObjectName("safetyQuestion")
@@ -140,14 +127,13 @@ class ImportController(QObject):
         box.button(QMessageBox.No).setText("&Don't send")
         box.finished.connect(lambda result: self._upload() if result == QMessageBox.Yes
                              else self._stopped("Nothing was sent."))
-        self._dialog = box
         box.open()
 
     def _upload(self) -> None:
         job = self.job
         task = UploadTask(job)
         task.progress.connect(self._upload_progress)
-        task.finished.connect(lambda sis: self._upload_finished(task, sis))
+        task.finished.connect(self._upload_finished)
         task.failed.connect(lambda s: self._stopped(f"The upload failed: {s}"))
         task.cancelled.connect(lambda: self._stopped(
             "Upload cancelled; nothing was sent to Canvas."))
@@ -167,7 +153,7 @@ class ImportController(QObject):
         self.window.progress.finish(sentence)
         self.upload_ended.emit(sentence)
 
-    def _upload_finished(self, task: UploadTask, sis_import: Any) -> None:
+    def _upload_finished(self, sis_import: Any) -> None:
         self._set_task(None)
         if self.job.ambiguous:
             self.status.emit(self.job.ambiguous)

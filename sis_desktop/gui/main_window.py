@@ -9,7 +9,6 @@ that flow and its state live in `ImportController`, which keeps each import's ow
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -205,7 +204,6 @@ class MainWindow(QMainWindow):
             progress.resume_button.clicked.connect(self.imports.follow_again)
             progress.abort_button.clicked.connect(self.abort_requested)
             results = ResultsView(self.import_page)
-            results.set_client_factory(self.client_factory)
             layout = self.import_page.layout()
             layout.addWidget(progress)
             layout.addWidget(results, 1)
@@ -232,7 +230,6 @@ class MainWindow(QMainWindow):
             from .history_view import HistoryView
             view = HistoryView(parent=self.history_page)
             view.attach_results_view(self.results)
-            view.status_message.connect(lambda text: self.statusBar().showMessage(text))
             self.history_page.layout().addWidget(view)
             self._history_view = view
             self._keep_upload_last()
@@ -288,10 +285,6 @@ class MainWindow(QMainWindow):
     @property
     def profiles(self) -> list[Any]:
         return self.profile_bar.profiles
-
-    @property
-    def session_profiles(self) -> list[Any]:
-        return self.profile_bar.session_profiles
 
     @property
     def client_factory(self) -> Any:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
 from . import icons
+from .rows_model import RowsModel
 
 SEVERITY_LABELS = {"error": "Error", "warning": "Warning", "notice": "Notice"}
 # How serious a severity is: the sort key of the Severity column (errors highest)
@@ -44,35 +44,15 @@ def severity_icon(severity: str):
         severity, icons.info_icon)()
 
 
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(RowsModel):
     """Rows of (severity, file, row, message) from any objects with those attributes."""
 
     HEADERS = ("Severity", "File", "Row", "Message")
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
             return None
-        item = self._rows[index.row()]
+        item = self.rows[index.row()]
         col = index.column()
         if role == Qt.DisplayRole:
             return (SEVERITY_LABELS.get(item.severity, item.severity) + own_mark(item),

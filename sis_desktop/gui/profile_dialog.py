@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDialog,
-                               QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
@@ -21,6 +21,7 @@ from sis_desktop.core.profiles import (Profile, ProfileError, ProfileStore, chec
                                        test_connection)
 from sis_desktop.core.secrets import NO_TOKEN, KeyringUnavailable, TokenStore
 from sis_desktop.gui import tasks
+from sis_desktop.gui.file_dialogs import open_file_dialog
 
 WORKS_TEXT = ("Connection works: the token is accepted, the account is a root account and "
               "SIS imports are allowed.")
@@ -541,19 +542,9 @@ class ProfileDialog(QDialog):
         self.show_token_button.setAccessibleName("Hide token" if shown else "Show token")
 
     def _file_dialog(self, title: str, filters: str, on_chosen: Any, *,
-                     save_as: str | None = None) -> QFileDialog:
-        """A file chooser opened without a nested event loop (`open()`)."""
-        dialog = QFileDialog(self, title, "", filters)
-        dialog.setObjectName("profileFileDialog")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if save_as is not None:
-            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dialog.selectFile(save_as)
-        else:
-            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda path: path and on_chosen(path))
-        dialog.open()
-        return dialog
+                     save_as: str | None = None) -> Any:
+        return open_file_dialog(self, title, filters, on_chosen,
+                                object_name="profileFileDialog", save_as=save_as)
 
     @Slot()
     def _browse_ca_clicked(self) -> None:

@@ -13,12 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSplitter, QStyle, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from sis_desktop.core.outcome import not_imported_sentence
 
+from .file_dialogs import open_file_dialog
 from . import icons, tasks
 from .preflight_view import compact_rows, make_findings_table, sort_errors_first
 
@@ -372,14 +373,8 @@ class ResultsView(QWidget):
         if self.sis_import is None:
             return
         name = f"sis_import_{self.sis_import.id}_messages.csv"
-        dialog = QFileDialog(self, "Save messages as CSV", name, "CSV (*.csv)")
-        dialog.setObjectName("saveMessagesDialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.selectFile(name)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda dest: dest and self.save_to(dest))
-        dialog.open()  # window-modal, no nested event loop
+        open_file_dialog(self, "Save messages as CSV", "CSV (*.csv)", self.save_to,
+                         object_name="saveMessagesDialog", save_as=name, default_suffix="csv")
 
     def save_to(self, dest: str) -> tasks.Task:
         """Write the messages on a worker; Canvas's own errors file when no rows were read."""

@@ -128,7 +128,6 @@ class StatusCheckPanel(QGroupBox):
         self._target: Target | None = None
         self._follow: tasks.Task | None = None   # a restore being followed
         self._following: Key | None = None       # the import followed through Followers
-        self.poll_options: dict = {}
         self._busy: set[tasks.Task] = set()
         self._confirm_box: QMessageBox | None = None  # the question open now
         self._shown: SisImport | None = None  # the import the bar and text describe
@@ -270,7 +269,7 @@ class StatusCheckPanel(QGroupBox):
         self.stop_clicked()
         self.importSelected.emit(import_id)
         self.detail.setText(f"Following import {import_id}…")
-        self._following = followers().follow(self._target, import_id, self, **self.poll_options)
+        self._following = followers().follow(self._target, import_id, self)
         self._update_buttons()
 
     def stop_clicked(self) -> None:

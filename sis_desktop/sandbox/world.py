@@ -7,6 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+# Canvas importer name → its data.counts key (plural): one table, kept with the outcome
+from sis_desktop.core.outcome import COUNT_KEYS as COUNT_KEY_OF
+
 ROOT_ACCOUNT_ID = 1
 SUB_ACCOUNT_ID = 2
 DISABLED_ACCOUNT_ID = 3
@@ -14,15 +17,6 @@ DISABLED_ACCOUNT_ID = 3
 STAT_TYPES = ("Account", "EnrollmentTerm", "AbstractCourse", "Course", "CourseSection",
               "GroupCategory", "Group", "Pseudonym", "CommunicationChannel", "Enrollment",
               "GroupMembership", "UserObserver", "AccountUser")
-# Canvas importer name → its data.counts key (plural)
-COUNT_KEY_OF = {
-    "change_sis_id": "change_sis_ids", "account": "accounts", "term": "terms",
-    "abstract_course": "abstract_courses", "course": "courses", "section": "sections",
-    "xlist": "xlists", "user": "users", "login": "logins", "enrollment": "enrollments",
-    "admin": "admins", "group_category": "group_categories", "group": "groups",
-    "group_membership": "group_memberships",
-    "grade_publishing_results": "grade_publishing_results", "user_observer": "user_observers",
-}
 
 
 def processing_order() -> tuple[str, ...]:

@@ -9,11 +9,9 @@ every login of the file).
 """
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HEADER = b"user_id,login_id,first_name,last_name,email,status\n"

@@ -16,7 +16,7 @@ import pytest
 
 from sis_desktop.core.canvas.client import CanvasClient
 from sis_desktop.core.canvas.errors import (AmbiguousUpload, Cancelled, CanvasError,
-                                            CanvasServerError, InvalidOptions, NetworkError)
+                                            InvalidOptions, NetworkError)
 from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.canvas.upload import FileChanged, bundle_csvs, multipart_body, sha256_file
 from tests.core.wire_server import Answer, WireServer

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from sis_desktop.core.canvas.errors import CanvasError
 from sis_desktop.core.canvas.models import WorkflowState

@@ -8,7 +8,6 @@ import errno
 import json
 import os
 import resource
-import shutil
 import subprocess
 import zipfile
 from io import BytesIO
@@ -18,7 +17,6 @@ import pytest
 from sis_desktop.cli.main import main
 from sis_desktop.core import storage
 from sis_desktop.core.profiles import ProfileStore
-from sis_desktop.core.secrets import TokenStore
 
 from tests.conftest import installed_script
 from tests.core.wire_server import Answer, WireServer

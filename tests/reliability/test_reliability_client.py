@@ -7,7 +7,7 @@ import pytest
 
 from sis_desktop.core.canvas.client import CanvasClient
 from sis_desktop.core.canvas.errors import (AmbiguousUpload, AuthenticationFailed,
-                                            CanvasServerError, NetworkError, RateLimited)
+                                            NetworkError, RateLimited)
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.canvas.upload import sha256_file

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import quote, urlsplit
 
-import requests
 
 from ..checksums import FileDigest
 from .deadline import Deadline
 from .errors import (AmbiguousUpload, CanvasError, CanvasServerError, Cancelled,
                      DeadlineExceeded, InsecureURL, InvalidOptions, NetworkError, NotFound,
                      RateLimited)
-from .http import DEFAULT_TIMEOUT, HttpSession, Retry, cap_retry_after, network_failure
+from .http import (DEFAULT_TIMEOUT, HttpSession, Retry, cap_retry_after, network_failure,
+                   stream_to_file)
 from .models import (Account, ImportErrorRow, Progress, SisImport, Term, WorkflowState)
 from .options import ImportOptions
 from .polling import MAX_POLL_FAILURES, PollSchedule
@@ -315,24 +315,10 @@ class CanvasClient:
             raise InsecureURL("Canvas gave a plain-http link for the errors file; not downloading it.")
         headers = None if self._http.may_send_token_to(url) else {"Authorization": None}
         dest = Path(dest_path)
-        part = dest.with_name(dest.name + ".part")
         response = self._http.request("GET", url, headers=headers, stream=True,
                                       not_found="The errors file is no longer available (its link "
                                                 "expires after an hour); fetch the import again.")
-        try:
-            with open(part, "wb") as fh:
-                for block in response.iter_content(1 << 20):
-                    fh.write(block)
-            os.replace(part, dest)
-        except requests.exceptions.RequestException as exc:
-            part.unlink(missing_ok=True)
-            raise network_failure("The download of the errors file broke off; try again.",
-                                  sent=True) from exc
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        finally:
-            response.close()
+        stream_to_file(response, dest, what="the errors file")
         return dest
 
     # ---- following an import -------------------------------------------------------------
@@ -365,7 +351,7 @@ class CanvasClient:
                                       retry=Retry.NEVER)
                 current = SisImport.from_json(body)
             except DeadlineExceeded:
-                raise _stopped_following(deadline or self._http.deadline, import_id) from None
+                raise _stopped_following(deadline, import_id) from None
             except (NetworkError, RateLimited, CanvasServerError) as error:
                 failures += 1
                 if failures > max_failures or getattr(error, "permanent", False):

@@ -29,10 +29,6 @@ class Deadline:
     def expired(self) -> bool:
         return self.remaining() <= 0.0
 
-    def cap(self, seconds: float) -> float:
-        """`seconds`, or what is left when that is less."""
-        return min(seconds, self.remaining())
-
     def check(self, doing: str = "") -> None:
         """Raise DeadlineExceeded when the time is up."""
         if self.expired:

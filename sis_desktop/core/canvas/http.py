@@ -31,7 +31,7 @@ import os
 import random
 import threading
 import time
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import requests
 import urllib3.exceptions
@@ -273,6 +273,38 @@ def network_error(exc: requests.exceptions.RequestException) -> NetworkError:
     else:
         message = "The request to Canvas failed; check your network and try again."
     return network_failure(message, sent=sent, permanent=permanent)
+
+
+def stream_to_file(response: requests.Response, dest: os.PathLike[str] | str, *, what: str,
+                   block: int = 1 << 20, total: int = 0,
+                   on_progress: Callable[[int, int], None] | None = None,
+                   cancelled: threading.Event | None = None) -> None:
+    """Write a streamed answer to `dest` through `dest.part` (replaced only when whole; the
+    part file is removed on any failure) and close the answer. `what` names the file in the
+    sentence of a broken download ("the report")."""
+    from pathlib import Path
+    from .errors import Cancelled
+    dest = Path(dest)
+    part = dest.with_name(dest.name + ".part")
+    done = 0
+    try:
+        with open(part, "wb") as fh:
+            for chunk in response.iter_content(block):
+                if cancelled is not None and cancelled.is_set():
+                    raise Cancelled(f"The download of {what} was cancelled.")
+                fh.write(chunk)
+                done += len(chunk)
+                if on_progress is not None:
+                    on_progress(done, total)
+        os.replace(part, dest)
+    except requests.exceptions.RequestException as exc:
+        part.unlink(missing_ok=True)
+        raise network_failure(f"The download of {what} broke off; try again.", sent=True) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        response.close()
 
 
 def network_failure(message: str, *, sent: bool, permanent: bool = False) -> NetworkError:

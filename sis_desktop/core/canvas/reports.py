@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import threading
 import zipfile
 from contextlib import contextmanager
@@ -28,11 +27,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
 from .errors import (BadRequest, CanvasError, CanvasServerError, Cancelled, InsecureURL,
                      NetworkError, NotFound, PermissionDenied, RateLimited)
-from .http import Retry, json_body, network_failure
+from .http import Retry, json_body, stream_to_file
+from .models import parse_time
 from .polling import MAX_POLL_FAILURES, PollSchedule
 from .urls import is_loopback, same_origin
 
@@ -82,8 +80,8 @@ class AccountReport:
         return cls(id=int(d["id"]), report=str(d.get("report") or ""),
                    status=str(d.get("status") or "created"),
                    progress=int(d.get("progress") or 0), current_line=d.get("current_line"),
-                   parameters=params, created_at=_time(d.get("created_at")),
-                   started_at=_time(d.get("started_at")), ended_at=_time(d.get("ended_at")),
+                   parameters=params, created_at=parse_time(d.get("created_at")),
+                   started_at=parse_time(d.get("started_at")), ended_at=parse_time(d.get("ended_at")),
                    file_url=d.get("file_url"), attachment=attachment, message=d.get("message"),
                    raw=dict(d))
 
@@ -223,7 +221,6 @@ def download_report(client, report: AccountReport, dest: str | Path, *,
     if not url:
         raise NotFound(f"Report {report.id} has no file to download.")
     dest = Path(dest)
-    part = dest.with_name(dest.name + ".part")
     url = client._http.url(url)
     for _hop in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
@@ -248,26 +245,9 @@ def download_report(client, report: AccountReport, dest: str | Path, *,
         raise CanvasServerError("The report download was redirected too many times.")
     total = int(response.headers.get("Content-Length") or 0) or int(
         (report.attachment or {}).get("size") or 0)
-    done = 0
     dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(part, "wb") as fh:
-            for block in response.iter_content(BLOCK):
-                if cancelled is not None and cancelled.is_set():
-                    raise Cancelled("The report download was cancelled.")
-                fh.write(block)
-                done += len(block)
-                if on_progress is not None:
-                    on_progress(done, total)
-        os.replace(part, dest)
-    except requests.exceptions.RequestException as exc:
-        part.unlink(missing_ok=True)
-        raise network_failure("The download of the report broke off; try again.", sent=True) from exc
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    finally:
-        response.close()
+    stream_to_file(response, dest, what="the report", block=BLOCK, total=total,
+                   on_progress=on_progress, cancelled=cancelled)
     return dest
 
 
@@ -394,14 +374,4 @@ def open_report_files(path: str | Path, single_name: str | None = None) -> Itera
     finally:
         for handle in reversed(handles):
             handle.close()
-
-
-def _time(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
