@@ -4,8 +4,8 @@ Run by hand: `.venv/bin/python tests/benchmarks/bench_validate_memory.py [MB]`.
 Each input runs in a fresh child; the peak RSS is `ru_maxrss` of that child (target: under
 200 MB whatever the input). Shapes: one line with no newline, a header then one huge line,
 a quoted field that never closes (short lines inside it), and a well-formed users.csv of
-that size (this one grows with the number of distinct logins: the claimed-login check keeps
-every login of the file).
+that size (2.76 million distinct users and logins at 200 MB: above engine.COMPACT_FROM the
+claimed-login check keeps them as hashes, `sis_csv.compact`, not as strings).
 """
 from __future__ import annotations
 

@@ -52,6 +52,28 @@ def test_validate_of_a_200_mb_file_stays_under_200_mb_rss(tmp_path, shape):
     assert peak < 200 << 20, f"peak RSS {peak / 2**20:.0f} MB"
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KB on Linux")
+def test_validate_of_a_big_well_formed_users_file_keeps_its_ids_compactly(tmp_path):
+    """A 64 MB users.csv of 880,000 distinct users and logins: kept as Python strings, the
+    claimed-login check alone would need ~250 MB; above engine.COMPACT_FROM they are
+    hashes (a 200 MB file peaks at ~156 MB, tests/benchmarks/bench_validate_memory.py).
+    The two claimed logins near the end still name the user who has each one."""
+    path = tmp_path / "users.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(HEADER)
+        i = 0
+        while fh.tell() < 64 << 20:
+            fh.write("".join(f"u{n},l{n},F{n},L{n},active\n" for n in range(i, i + 10_000)))
+            i += 10_000
+        fh.write("x1,L17,F,L,active\nx2,l2,F,L,active\n")  # logins compare case-blind
+    code, peak, out = _peak_rss(str(installed_script("sis-desktop-cli")), "validate", str(path))
+    assert code == 0, out  # warnings only
+    assert f"users.csv: user, {i + 2:,} rows" in out
+    assert "An existing Canvas user with the SIS ID u17 has already claimed x1's" in out
+    assert "An existing Canvas user with the SIS ID u2 has already claimed x2's" in out
+    assert peak < 128 << 20, f"peak RSS {peak / 2**20:.0f} MB"
+
+
 def test_a_field_over_the_limit_is_a_finding(tmp_path):
     path = tmp_path / "users.csv"
     field = "a short line inside one quoted field\n" * (MAX_FIELD_CHARS // 36)  # over the cap

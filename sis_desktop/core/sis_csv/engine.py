@@ -17,6 +17,7 @@ from typing import BinaryIO, Callable, Iterable
 from ..canvas.errors import Cancelled
 from ..checksums import PrefixHasher
 from . import special
+from .compact import HashedMap, HashedSet
 from .compiler import STRIP, compile_checks
 from .detection import detect, header_advice
 from .report import ERROR, NOTICE, SIS_DESKTOP, WARNING, FileReport, Finding, Report, clip
@@ -46,9 +47,39 @@ MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integrati
                           "changed_sis_id", "account_parent"})  # id → value
 
 
-def _new_stores() -> dict[str, set | dict]:
+# Above these, ids are kept as hashes (`compact`): a file of this many bytes, an upload's
+# store of this many ids. Below them Python's own set and dict are faster; above them they
+# would cost ~3.4× the file in memory (a 200 MB users.csv: 680 MB instead of ~150 MB).
+COMPACT_FROM = 32 << 20
+COMPACT_ENTRIES = 400_000
+_NATIVE_ONLY = frozenset({"group_category_key"})  # its values are tuples (and few)
+
+
+def _new_stores(compact: bool = False) -> dict[str, set | dict]:
     """Ids per reference kind: a set, or a dict when a value rides along (course → term)."""
-    return {kind: {} if kind in MAPPED_KINDS else set() for kind in STORE_KINDS}
+    return {kind: _new_store(kind, compact) for kind in STORE_KINDS}
+
+
+def _new_store(kind: str, compact: bool):
+    if compact and kind not in _NATIVE_ONLY:
+        return HashedMap() if kind in MAPPED_KINDS else HashedSet()
+    return {} if kind in MAPPED_KINDS else set()
+
+
+def _merge_store(kind: str, store, new):
+    """`store` with the ids of `new` added (one of the two objects, grown, or a compact
+    store when together they hold more than COMPACT_ENTRIES ids)."""
+    if not new:
+        return store
+    if not store:
+        return new
+    compact = isinstance(new, (HashedSet, HashedMap)) or len(store) + len(new) > COMPACT_ENTRIES
+    if compact and kind not in _NATIVE_ONLY and not isinstance(store, (HashedSet, HashedMap)):
+        converted = _new_store(kind, True)
+        converted.update(store)
+        store = converted
+    store.update(new)
+    return store
 INVALID_UTF8 = "Invalid UTF-8"
 MALFORMED = "Malformed CSV"
 NO_HEADERS = "Couldn't find Canvas CSV import headers"
@@ -307,7 +338,7 @@ class _FileRun:
         self.aggregates: dict[str, list] = {}
         self.missing: dict[str, list] = {}
         self.parents: list[tuple[int, str, str]] = []
-        self.local = _new_stores()
+        self.local = _new_stores(compact=entry.source.size >= COMPACT_FROM)
         self.nul = [False]
         self.rows = 0
 
@@ -462,7 +493,8 @@ class _FileRun:
                                          "imported."))
         entry.findings.extend(self.findings)
         for kind, values in self.local.items():
-            upload.stores[kind].update(values)
+            upload.stores[kind] = _merge_store(kind, upload.stores[kind], values)
+        self.local = {}
 
     def _aggregated(self) -> list[Finding]:
         ftype = self.entry.ftype

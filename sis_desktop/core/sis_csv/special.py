@@ -84,10 +84,13 @@ def _claimed_login(b, check, needed) -> None:
         return
     msg = b.const("An existing Canvas user with the SIS ID {other} has already claimed "
                   "{user_id}'s user_id requested login information, skipping")
+    # Claimed here unless another user has it: one search. (A user_id is never blank
+    # here, see the Required check; and a login R_login gives this same user needs no
+    # new entry, the stores merge at the end of the file.)
+    claim = f"L_login.setdefault(k, {u})"
     b.add(f"k = {login}.lower()",
-          "o = R_login.get(k) or L_login.get(k)" if b.known("login") else "o = L_login.get(k)",
-          f"if o and o != {u}:", f"    warn(n, {msg}, row, other=o)", "    continue",
-          f"L_login[k] = {u}")
+          f"o = R_login.get(k) or {claim}" if b.known("login") else f"o = {claim}",
+          f"if o != {u}:", f"    warn(n, {msg}, row, other=o)", "    continue")
     if b.has("integration_id"):
         i = b.col("integration_id")
         imsg = b.const("An existing Canvas user with the SIS ID {other} has already claimed "
