@@ -155,7 +155,7 @@ def _add_row_findings(upload: Path, result: Upload) -> None:
     does (except bad dates, which Canvas imports with the date left empty)."""
     from sis_desktop.core.sis_csv import validate_paths
 
-    report = validate_paths([upload])
+    report = validate_paths([upload], listed_per_message=None)  # every skipped row
     known = {(m.file, m.message) for m in result.messages}
     by_file = {f.name: f for f in result.files}
     for finding in report.findings:

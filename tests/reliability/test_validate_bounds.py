@@ -1,6 +1,7 @@
 """validate holds no field and no line beyond what Canvas could ever store: an over-long
 field or line is a "Field too long" finding (the check of that file stops there), peak RSS
-stays under 200 MB even for a 200 MB one-line file, and a FIFO is refused, not read."""
+stays under 200 MB even for a 200 MB one-line file, big files keep their ids as hashes, a
+file lists at most 1,000 rows per message, and a FIFO is refused, not read."""
 from __future__ import annotations
 
 import os
@@ -71,6 +72,25 @@ def test_validate_of_a_big_well_formed_users_file_keeps_its_ids_compactly(tmp_pa
     assert f"users.csv: user, {i + 2:,} rows" in out
     assert "An existing Canvas user with the SIS ID u17 has already claimed x1's" in out
     assert "An existing Canvas user with the SIS ID u2 has already claimed x2's" in out
+    assert peak < 128 << 20, f"peak RSS {peak / 2**20:.0f} MB"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KB on Linux")
+def test_validate_of_a_file_whose_every_row_is_wrong_lists_a_thousand(tmp_path):
+    """64 MB of users with an improper status (a wrong column mapping does this): listing
+    one finding a row would take ~560 MB; the first 1,000 are listed, the rest counted."""
+    path = tmp_path / "users.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(HEADER)
+        i = 0
+        while fh.tell() < 64 << 20:
+            fh.write("".join(f"u{n},l{n},F{n},L{n},enrolled\n" for n in range(i, i + 10_000)))
+            i += 10_000
+    code, peak, out = _peak_rss(str(installed_script("sis-desktop-cli")), "validate", str(path))
+    assert out.count("Improper status for user") == 1001, out[-2000:]  # 1,000 + the notice
+    assert f"{i - 1000:,} more rows got the same warning as row 1,001" in out
+    assert f"1 file, {i:,} rows: no errors, {i:,} warnings, 1 notice." in out
+    assert code == 0
     assert peak < 128 << 20, f"peak RSS {peak / 2**20:.0f} MB"
 
 

@@ -51,6 +51,7 @@ MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integrati
 # store of this many ids. Below them Python's own set and dict are faster; above them they
 # would cost ~3.4× the file in memory (a 200 MB users.csv: 680 MB instead of ~150 MB).
 COMPACT_FROM = 32 << 20
+LISTED_PER_MESSAGE = 1000  # rows a file lists with one message (see validate_paths)
 COMPACT_ENTRIES = 400_000
 _NATIVE_ONLY = frozenset({"group_category_key"})  # its values are tuples (and few)
 
@@ -133,12 +134,17 @@ def _bounded_lines(text: io.TextIOBase):
 
 def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.Event | None = None,
                    on_progress: ProgressCallback | None = None,
-                   institutional_tags: bool = False, collector=None) -> Report:
+                   institutional_tags: bool = False, collector=None,
+                   listed_per_message: int | None = LISTED_PER_MESSAGE) -> Report:
     """Check one CSV, one zip, or several CSVs validated as one upload.
 
     `collector` (optional) takes the ids of every row the checks let through, in the same
     pass: `collector.columns(type_name)` names the columns wanted (or None), and
     `collector.sink(type_name, file_name)` returns `f(row_number, *values)`.
+
+    A file lists at most `listed_per_message` rows with the same message (None: all of them);
+    the rest are counted in `Report.unlisted` and named by one notice, so a file whose every
+    row is wrong costs no more memory than its first thousand.
 
     Raises UnreadablePath (missing path, a folder, no permission) before reading anything,
     and `sis_desktop.core.canvas.errors.Cancelled` when `cancelled` is set. Calls
@@ -149,6 +155,7 @@ def validate_paths(paths: Iterable[str | os.PathLike], *, cancelled: threading.E
     csv.field_size_limit(FIELD_LIMIT)
     upload = _Upload(cancelled, on_progress, institutional_tags)
     upload.collector = collector
+    upload.listed_per_message = listed_per_message
     return upload.run(paths)
 
 
@@ -168,6 +175,7 @@ class _Entry:
     header: list[str] | None = None
     problem: tuple[str, str | None] | None = None  # (error, explanation) found while detecting
     ignored: str | None = None  # why Canvas passes over this file, e.g. "x.csv is empty"
+    unlisted: dict[str, int] = field(default_factory=dict)  # severity → rows not listed
 
 
 class _Upload:
@@ -177,6 +185,7 @@ class _Upload:
         self.institutional_tags = institutional_tags
         self.stores = _new_stores()
         self.collector = None
+        self.listed_per_message: int | None = None
         self.done = 0
         self.total = 0
 
@@ -214,6 +223,9 @@ class _Upload:
         for entry in entries:
             report.findings.extend(entry.findings)
         report.findings.extend(upload_findings)
+        for entry in entries:
+            for severity, count in entry.unlisted.items():
+                report.unlisted[severity] = report.unlisted.get(severity, 0) + count
         report.findings.extend(_nothing_imported(report, entries, hollow))
         report.term_ids = {t for t in self.stores["course"].values() if t}
         report.findings.extend(_upload_advice(report))
@@ -338,16 +350,42 @@ class _FileRun:
         self.aggregates: dict[str, list] = {}
         self.missing: dict[str, list] = {}
         self.parents: list[tuple[int, str, str]] = []
+        self.listed: dict[str, list] = {}  # template → [rows with it, its last listed finding]
+        self.limit = upload.listed_per_message
         self.local = _new_stores(compact=entry.source.size >= COMPACT_FROM)
         self.nul = [False]
         self.rows = 0
 
     # callbacks used by the generated row checks
     def warn(self, n: int, template: str, row: list[str], **extra: str) -> None:
-        self.findings.append(Finding(WARNING, self.name, n, self._format(template, row, extra)))
+        self._row_finding(WARNING, n, template, row, extra)
 
     def note(self, n: int, template: str, row: list[str]) -> None:
-        self.findings.append(Finding(NOTICE, self.name, n, self._format(template, row, {})))
+        self._row_finding(NOTICE, n, template, row, {})
+
+    def _row_finding(self, severity: str, n: int, template: str, row: list[str],
+                     extra: dict) -> None:
+        seen = self.listed.get(template)
+        if seen is None:
+            seen = self.listed[template] = [0, None, severity]
+        seen[0] += 1
+        if self.limit is None or seen[0] <= self.limit:
+            seen[1] = Finding(severity, self.name, n, self._format(template, row, extra))
+            self.findings.append(seen[1])
+
+    def _unlisted(self) -> list[Finding]:
+        """One notice per message some rows of this file got beyond the listing limit."""
+        out = []
+        for count, last, severity in self.listed.values():
+            if self.limit is None or count <= self.limit:
+                continue
+            more = count - self.limit
+            self.entry.unlisted[severity] = self.entry.unlisted.get(severity, 0) + more
+            out.append(Finding(NOTICE, self.name, None, (
+                f"{more:,} more rows got the same {severity} as row {last.row:,} "
+                f"(\"{clip(last.message, 160)}\"); only the first {self.limit:,} rows with "
+                f"each message are listed, the summary counts all {count:,}.")))
+        return out
 
     def agg(self, key: str, n: int, sample: str) -> None:
         slot = self.aggregates.get(key)
@@ -486,6 +524,7 @@ class _FileRun:
             else:
                 self.miss("account", n, parent)
         self.findings.extend(self._aggregated())
+        self.findings.extend(self._unlisted())
         if ftype is not None and not self.rows and not any(
                 f.severity != NOTICE for f in self.findings):
             self.findings.append(Finding(NOTICE, self.name, None,

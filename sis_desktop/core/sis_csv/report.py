@@ -79,6 +79,8 @@ class Report:
     term_ids: set[str] = field(default_factory=set)
     # one per path given, in that order: sha256 and size taken while validating (no extra pass)
     digests: list[FileDigest] = field(default_factory=list)
+    # severity → row findings counted but not listed (see sis_csv.validate_paths)
+    unlisted: dict[str, int] = field(default_factory=dict)
 
     @property
     def sha256s(self) -> dict[str, str]:
@@ -114,7 +116,9 @@ class Report:
         return [f for f in self.findings if f.file == name]
 
     def summary(self) -> dict[str, int]:
-        errors = warnings = notices = 0
+        errors = self.unlisted.get(ERROR, 0)
+        warnings = self.unlisted.get(WARNING, 0)
+        notices = self.unlisted.get(NOTICE, 0)
         for f in self.findings:
             if f.severity == ERROR:
                 errors += 1
