@@ -33,7 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help=".csv or .zip file(s); several CSVs are zipped together")
     add_import_options(p)
     p.add_argument("--raw", action="store_true", help="send the file as the raw body instead of multipart")
-    p.add_argument("--no-validate", action="store_true", help="skip the pre-flight check of the files")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip the pre-flight check and the sha256 of the files: the fastest "
+                        "upload, read once only to send it (history then has no checksum, so "
+                        "the duplicate guard cannot recognise these files later)")
     p.add_argument("--force", action="store_true",
                    help="upload even when the pre-flight check finds errors, or when the same "
                         "files were sent to this account in the last 24 hours")
@@ -197,7 +200,7 @@ def import_command(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     target = target_from_args(args)
     job = ImportJob(target, [], options, raw=args.raw, files=files,
-                    recorder=HistoryRecorder(on_warning=warn))
+                    recorder=HistoryRecorder(on_warning=warn), checksum=not args.no_validate)
     if not args.no_validate:
         validate(job, force=args.force, batch=options.is_batch)
         duplicate_guard(job, force=args.force)

@@ -197,8 +197,11 @@ class ImportJob:
 
     def __init__(self, target: Target, paths: Sequence[str | Path], options: ImportOptions,
                  *, raw: bool = False, recorder: HistoryRecorder | None = None,
-                 files: list[FileFacts] | None = None):
+                 files: list[FileFacts] | None = None, checksum: bool = True):
         self.target = target
+        # False: the upload takes no sha256 (`import --no-validate`, where nothing else read
+        # the files either): history then has no checksum for it (see README)
+        self.checksum = checksum
         self.options = options
         self.raw = raw
         self.files = files if files is not None else check_files(paths)
@@ -282,7 +285,8 @@ class ImportJob:
         with closing(self.target.client()) as client:
             try:
                 sis_import = client.create_import(self.paths, self.options, raw=self.raw,
-                                                  on_progress=on_progress, cancelled=cancelled)
+                                                  on_progress=on_progress, cancelled=cancelled,
+                                                  checksum=self.checksum)
             except AmbiguousUpload as exc:
                 if exc.found is None:
                     raise

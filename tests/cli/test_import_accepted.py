@@ -2,6 +2,7 @@
 a broken history, a wait that stops early, Ctrl-C, a duplicate of recent files."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -100,8 +101,9 @@ def test_ctrl_c_while_waiting_keeps_the_import_and_says_how_to_follow_it(sandbox
 
 def test_no_pass_over_the_files_only_to_hash_them(cli, tmp_path, monkeypatch):
     """The hash for history and the duplicate guard comes from a pass that reads the file
-    anyway (the upload body, or the pre-flight check), never a pass of its own: without
-    validation the file is opened once."""
+    anyway (the pre-flight check), never a pass of its own. `--no-validate` is the fast
+    path: the file is opened once, to send it, and hashed not at all (its row has no
+    checksum, so the duplicate guard does not match it)."""
     import builtins
     import io
     from sis_desktop.core.canvas import upload
@@ -124,10 +126,11 @@ def test_no_pass_over_the_files_only_to_hash_them(cli, tmp_path, monkeypatch):
     assert code == 0 and len(opened) == 1
     from sis_desktop.core.history import History
     first = History().recent()[0]
-    assert len(first.files[0]["sha256"]) == 64
-    path.write_bytes(path.read_bytes() + b"u9,l9,Z,Y,z9@example.edu,active\n")  # new contents
+    assert first.import_id == json.loads(out)["id"]
+    assert first.files[0]["sha256"] is None and first.files[0]["size"] == path.stat().st_size
     code, out, _ = cli("import", path, "--json")  # validated: the check's pass hashes it
-    assert code == 0
+    assert code == 0  # (the row without a checksum is no duplicate)
     second = History().recent()[0]
-    assert len(second.files[0]["sha256"]) == 64
-    assert second.files[0]["sha256"] != first.files[0]["sha256"]
+    assert second.files[0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    code, out, err = cli("import", path, "--json")  # and now the guard knows these files
+    assert code == 2 and "These files were sent to this account" in err, (out, err)

@@ -54,3 +54,22 @@ def test_without_validation_the_upload_gives_the_hashes(sandbox, tmp_path, no_ha
     job = job_for(sandbox, files)
     sis_import = job.upload()
     assert sis_import.id and [f.sha256 for f in job.files] == [sha(p) for p in files]
+
+
+def test_an_upload_without_checksum_hashes_nothing(sandbox, tmp_path, monkeypatch):
+    """`import --no-validate`'s job: no pass and no hashing at all; the import is still
+    recorded, with its sizes."""
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("hashed")
+    monkeypatch.setattr(upload, "_SideDigest", no_hashing)
+    monkeypatch.setattr(upload.hashlib, "sha256", no_hashing)
+    files = [users_csv(tmp_path, "u0.csv", 3000), users_csv(tmp_path, "u1.csv", 10)]
+    target = Target(sandbox.url, sandbox.account_id, "p1", "Sandbox", sandbox.client)
+    for paths in (files[:1], files):  # one file as is; two zipped
+        job = ImportJob(target, paths, ImportOptions(), checksum=False)
+        sis_import = job.upload()
+        assert sis_import.id and [f.sha256 for f in job.files] == [None] * len(paths)
+        entry = History().recent()[0]
+        assert entry.import_id == sis_import.id
+        assert [(f["size"], f["sha256"]) for f in entry.files] == [(p.stat().st_size, None)
+                                                                  for p in paths]

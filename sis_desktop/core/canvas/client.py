@@ -133,7 +133,8 @@ class CanvasClient:
     def create_import(self, paths: Sequence[str | Path] | str | Path, options: ImportOptions | None = None,
                       *, raw: bool = False, on_progress: ProgressCallback | None = None,
                       cancelled: threading.Event | None = None,
-                      on_hashed: Callable[[list[FileDigest]], None] | None = None) -> SisImport:
+                      on_hashed: Callable[[list[FileDigest]], None] | None = None,
+                      checksum: bool = True) -> SisImport:
         """Upload the file(s) and return the new import (state `created`).
 
         Several CSVs are zipped to a temp file first. The POST is never repeated: if the
@@ -144,7 +145,9 @@ class CanvasClient:
         raises): one FileDigest (path, size, sha256) per path given, in that order, taken
         from the blocks read to send or zip them, so no extra pass over the files. The same
         hashes are left in `last_upload_sha256s` ({path as given: sha256}; empty until a
-        body went out whole)."""
+        body went out whole). With `checksum=False` nothing is hashed: no digests, no
+        `on_hashed` call (the fast path of `import --no-validate`: hashing a file takes more
+        CPU than sending it to a nearby server)."""
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         params = (options or ImportOptions()).to_params()  # raises InvalidOptions
@@ -153,8 +156,9 @@ class CanvasClient:
             on_progress = _stop_at(deadline, on_progress)
         self.last_upload_sha256s = {}
         bundled: list[FileDigest] = []
-        with upload_source(paths, cancelled=cancelled, on_digest=bundled.append) as source:
-            kw = {"on_progress": on_progress, "cancelled": cancelled}
+        with upload_source(paths, cancelled=cancelled,
+                           on_digest=bundled.append if checksum else None) as source:
+            kw = {"on_progress": on_progress, "cancelled": cancelled, "checksum": checksum}
             if raw:
                 body = raw_body(source, **kw)
                 query, data = params + [("extension", extension_of(source))], body
@@ -166,7 +170,7 @@ class CanvasClient:
             try:
                 return self._post_import(body, query, data, started, connect)
             finally:
-                if body.complete or not body.total:
+                if checksum and (body.complete or not body.total):
                     digests = bundled or _given(paths, body.digests)
                     self.last_upload_sha256s = {str(d.path): d.sha256 for d in digests}
                     if on_hashed is not None:

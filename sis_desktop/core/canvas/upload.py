@@ -66,12 +66,15 @@ class UploadBody:
     size or modification time changes while it is sent raises FileChanged before its last
     block goes out, so Canvas never receives a complete (wrong) body. `complete` is True
     only after the last block was handed to the socket; by then `digests` holds the size
-    and sha256 of each file part, taken from the blocks as they were sent."""
+    and sha256 of each file part, taken from the blocks as they were sent (with
+    `checksum=False`, nothing is hashed and `digests` stays empty)."""
 
     def __init__(self, parts: Sequence[bytes | Path], content_type: str, *,
                  on_progress: ProgressCallback | None = None,
-                 cancelled: threading.Event | None = None, block_size: int = BLOCK_SIZE):
+                 cancelled: threading.Event | None = None, block_size: int = BLOCK_SIZE,
+                 checksum: bool = True):
         self.parts = list(parts)
+        self.checksum = checksum
         self.content_type = content_type
         self.on_progress = on_progress
         self.cancelled = cancelled
@@ -98,7 +101,7 @@ class UploadBody:
 
     def _send_file(self, path: Path, recorded: os.stat_result) -> Iterator[memoryview]:
         left = recorded.st_size
-        digest = _SideDigest(self.block_size)
+        digest = _SideDigest(self.block_size) if self.checksum else _NoDigest(self.block_size)
         try:
             with open(path, "rb") as fh:
                 while left > 0:
@@ -113,7 +116,8 @@ class UploadBody:
                             "is complete.")
                     digest.add(buffer, n)
                     yield from self._send(view[:n])
-            self.digests.append(FileDigest(path, recorded.st_size, digest.hexdigest()))
+            if self.checksum:
+                self.digests.append(FileDigest(path, recorded.st_size, digest.hexdigest()))
         finally:
             digest.close()
 
@@ -167,6 +171,22 @@ class _SideDigest:
         if self._thread.is_alive():
             self._work.put(None)
             self._thread.join()
+
+
+class _NoDigest:
+    """`_SideDigest`'s buffers without the hashing (an upload sent with checksum=False)."""
+
+    def __init__(self, block_size: int):
+        self._buffer = bytearray(block_size)
+
+    def free_buffer(self) -> bytearray:
+        return self._buffer  # the socket took the previous block before this is asked for
+
+    def add(self, buffer: bytearray, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _changed(fh, recorded: os.stat_result) -> bool:
@@ -252,10 +272,11 @@ def bundle_csvs(paths: Sequence[Path], dest: Path, *, cancelled: threading.Event
                 raise Cancelled("The upload was cancelled before anything was sent.")
             info = zipfile.ZipInfo.from_file(path, _unique(wire_name(path.name), used))
             info.compress_type = zipfile.ZIP_DEFLATED
-            digest, size = hashlib.sha256(), 0
+            digest, size = hashlib.sha256() if on_digest is not None else None, 0
             with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as out:
                 while n := src.readinto(buffer):
-                    digest.update(view[:n])
+                    if digest is not None:
+                        digest.update(view[:n])
                     out.write(view[:n])
                     size += n
             if on_digest is not None:
