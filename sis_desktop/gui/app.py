@@ -156,8 +156,9 @@ def save_screenshot(window: Any, path: str) -> None:
 
 
 def after_first_frame(window: Any, action: Any, fallback_ms: int = 1000) -> None:
-    """Run `action` once, when the window's first frame is painted (or `fallback_ms` after
-    now if it never paints, e.g. started minimised)."""
+    """Run `action` once, just after the window's first frame is painted (a turn of the
+    event loop later, so the frame reaches the screen first), or `fallback_ms` after now if
+    it never paints, e.g. started minimised."""
     from PySide6.QtCore import QTimer
     done: list[bool] = []
 
@@ -166,7 +167,7 @@ def after_first_frame(window: Any, action: Any, fallback_ms: int = 1000) -> None
             done.append(True)
             action()
 
-    window.first_painted.connect(run)
+    window.first_painted.connect(lambda: QTimer.singleShot(0, run))
     QTimer.singleShot(fallback_ms, run)
 
 

@@ -142,9 +142,11 @@ class MainWindow(QMainWindow):
         QVBoxLayout(self.history_page).setContentsMargins(0, 0, 0, 0)
         self._history_view: QWidget | None = None
         self.tabs.addTab(self.preflight, icons.info_icon(), "Pre-&flight")
-        from .canvas_check import CanvasCheckPanel
-        self.canvas_check = CanvasCheckPanel(self._check_context, self)
-        self.tabs.addTab(self.canvas_check, "Check against &Canvas")
+        self.check_page = QWidget(self)
+        self.check_page.setObjectName("checkPage")
+        QVBoxLayout(self.check_page).setContentsMargins(0, 0, 0, 0)
+        self._canvas_check: QWidget | None = None
+        self.tabs.addTab(self.check_page, "Check against &Canvas")
         self.tabs.addTab(self.import_page, icons.upload_icon(), "&Import")
         self.tabs.addTab(self.history_page, "&History")
 
@@ -179,10 +181,11 @@ class MainWindow(QMainWindow):
 
     def _warm_up(self) -> None:
         """Once the first frame is painted: read the profiles (the keyring module is slow
-        to import), build the Import and History pages and polish the hidden tab pages, so
+        to import), build the Import, Check and History pages and polish the hidden ones, so
         the first switch to them later costs no visible pause."""
         self.reload_profiles()
         self._import_parts()
+        self.canvas_check
         self.history_view
         for i in range(self.tabs.count()):
             page = self.tabs.widget(i)
@@ -221,6 +224,18 @@ class MainWindow(QMainWindow):
     def results(self) -> Any:
         """The ResultsView of the Import tab."""
         return self._import_parts()[1]
+
+    @property
+    def canvas_check(self) -> QWidget:
+        """The "Check against Canvas" tab's panel, built on first use (after the window is
+        shown: its module and widgets are not needed for the first frame)."""
+        if self._canvas_check is None:
+            from .canvas_check import CanvasCheckPanel
+            panel = CanvasCheckPanel(self._check_context, self.check_page)
+            self.check_page.layout().addWidget(panel)
+            self._canvas_check = panel
+            self._keep_upload_last()
+        return self._canvas_check
 
     @property
     def history_view(self) -> QWidget:

@@ -97,7 +97,7 @@ def test_main_window_tab_and_full_batch_dialog(qtbot, sandbox, tmp_path):
     window.poll_options = dict(FAST_POLL)
     window.show()
     check = window.canvas_check
-    assert window.tabs.indexOf(check) == window.tabs.indexOf(window.preflight) + 1
+    assert window.tabs.indexOf(check.parent()) == window.tabs.indexOf(window.preflight) + 1
     check.start()
     assert check.stage_label.text() == "Choose the files first."
     with qtbot.waitSignal(window.terms_loaded, timeout=10000):
