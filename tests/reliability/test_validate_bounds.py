@@ -94,6 +94,30 @@ def test_validate_of_a_file_whose_every_row_is_wrong_lists_a_thousand(tmp_path):
     assert peak < 128 << 20, f"peak RSS {peak / 2**20:.0f} MB"
 
 
+@pytest.mark.parametrize("order", ["parents-first", "parents-last"])
+def test_validate_of_a_very_deep_account_tree_ends(tmp_path, order):
+    """300,000 accounts nested one in the next, then one row closing a loop near the top.
+    The loop check follows parents only from an account that already has children, and
+    only 32 levels up: this takes seconds, where following every chain to its root would
+    take hours (and the subprocess timeout would fail the test)."""
+    count = 300_000
+    if order == "parents-first":
+        rows = [f"a{i},{f'a{i - 1}' if i else ''},N,active\n" for i in range(count)]
+    else:
+        rows = [f"a{i},a{i + 1},N,active\n" for i in range(count)]
+    rows.append("a1,a5,N,active\n")  # a5 is a1's descendant (parents first) or ancestor
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,parent_account_id,name,status\n" + "".join(rows), encoding="utf-8")
+    done = subprocess.run([str(installed_script("sis-desktop-cli")), "validate", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in done.stderr
+    loop = "Setting account a1's parent to a5 would create a loop"
+    assert (loop in done.stdout) == (order == "parents-first"), done.stdout[-1500:]
+    if order == "parents-last":
+        assert "comes later in this upload" in done.stdout
+        assert f"{count - 1000 - 1:,} more accounts (not listed one by one)" in done.stdout
+
+
 def test_a_field_over_the_limit_is_a_finding(tmp_path):
     path = tmp_path / "users.csv"
     field = "a short line inside one quoted field\n" * (MAX_FIELD_CHARS // 36)  # over the cap

@@ -51,6 +51,12 @@ class HashedSet:
     def add(self, key) -> None:
         self._add_hash(hash(key))
 
+    def has_hash(self, h: int) -> bool:
+        """Whether a key whose hash() is `h` is in the set."""
+        keys = self._buckets[h & _LOW]
+        i = bisect_left(keys, h)
+        return i < len(keys) and keys[i] == h
+
     def _add_hash(self, h: int) -> None:
         keys = self._buckets[h & _LOW]
         i = bisect_left(keys, h)

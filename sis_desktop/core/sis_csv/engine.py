@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 import itertools
@@ -10,6 +11,7 @@ import re
 import threading
 import zipfile
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
@@ -41,7 +43,7 @@ STORE_KINDS = ("account", "term", "abstract_course", "course", "section", "xlist
                "user_integration", "login", "group_category", "group", "differentiation_tag_set",
                "differentiation_tag", "institutional_tag_category", "institutional_tag",
                "integration_of", "group_category_name", "group_category_key", "changed_sis_id",
-               "account_parent")
+               "account_parent", "account_kids")
 MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integration",
                           "integration_of", "group_category_name", "group_category_key",
                           "changed_sis_id", "account_parent"})  # id → value
@@ -349,7 +351,10 @@ class _FileRun:
         self.findings: list[Finding] = []
         self.aggregates: dict[str, list] = {}
         self.missing: dict[str, list] = {}
-        self.parents: list[tuple[int, str, str]] = []
+        self.parents: list[tuple[int, str, str]] = []  # the first `limit` (see parent_later)
+        self.more_parents = array("q")  # then only the hash of each parent
+        self.parent_samples: list[tuple[int, str]] = []  # the first three past the limit
+        self.last_parents: collections.deque = collections.deque(maxlen=3)  # and the last
         self.listed: dict[str, list] = {}  # template → [rows with it, its last listed finding]
         self.limit = upload.listed_per_message
         self.local = _new_stores(compact=entry.source.size >= COMPACT_FROM)
@@ -407,7 +412,16 @@ class _FileRun:
             self.aggregates["missing:" + kind][0] = count
 
     def parent_later(self, n: int, account: str, parent: str) -> None:
-        self.parents.append((n, account, parent))
+        """A row whose parent account is not known yet: at the end of the file it either
+        came later (a notice) or is missing. Past the listing limit only its hash is kept."""
+        if self.limit is None or len(self.parents) < self.limit:
+            self.parents.append((n, account, parent))
+        else:
+            self.more_parents.append(hash(parent))
+            if len(self.parent_samples) < 3:
+                self.parent_samples.append((n, parent))
+            else:
+                self.last_parents.append((n, parent))
 
     def _format(self, template: str, row: list[str], extra: dict) -> str:
         values = _RowValues(self.index, row)
@@ -523,6 +537,8 @@ class _FileRun:
                     f"row gets \"Parent account didn't exist for {account}\". Put parents first.")))
             else:
                 self.miss("account", n, parent)
+        if self.more_parents:
+            self._more_parents()
         self.findings.extend(self._aggregated())
         self.findings.extend(self._unlisted())
         if ftype is not None and not self.rows and not any(
@@ -535,6 +551,29 @@ class _FileRun:
             upload.stores[kind] = _merge_store(kind, upload.stores[kind], values)
         self.local = {}
 
+    def _more_parents(self) -> None:
+        """The rows past the listing limit whose parent was not known: counted, not listed."""
+        accounts = self.local["account"]
+        if isinstance(accounts, HashedSet):
+            defined = accounts.has_hash
+        else:
+            defined = {hash(a) for a in accounts}.__contains__
+        later = sum(1 for h in self.more_parents if defined(h))
+        if later:
+            self.findings.append(Finding(NOTICE, self.name, None, (
+                f"{later:,} more accounts (not listed one by one) name a parent account that "
+                f"comes later in this upload; Canvas processes rows top-down, so unless those "
+                f"parents already exist in Canvas these rows get \"Parent account didn't "
+                f"exist\". Put parents first.")))
+        missing = len(self.more_parents) - later
+        for n, parent in (*self.parent_samples, *self.last_parents):  # samples, if missing
+            if missing and not defined(hash(parent)):
+                self.miss("account", n, parent)
+                missing -= 1
+        if missing:
+            self.aggregates.setdefault("missing:account", [0, None, []])[0] += missing
+        self.more_parents = array("q")
+
     def _aggregated(self) -> list[Finding]:
         ftype = self.entry.ftype
         out = []
@@ -542,13 +581,14 @@ class _FileRun:
             base, _, detail = key.partition(":")
             one = count == 1
             sample_text = ", ".join(samples) + (", …" if len(samples) == 3 and count > 3 else "")
+            eg = f" (e.g. {sample_text})" if samples else ""
             if base == "missing":
                 what = KIND_WORDS[detail]
                 noun = ftype.plural if count != 1 else _singular(ftype.plural)
                 verb = "reference" if count != 1 else "references"
                 if (ftype.name, detail) in REFERENCES_KEEP_ROW:
                     text = (f"{count:,} {noun} {verb} {what} that are not in this upload; they "
-                            f"must already exist in Canvas (e.g. {sample_text}).")
+                            f"must already exist in Canvas{eg}.")
                     if detail == "term":
                         text += (" (Canvas silently ignores an unknown term_id and uses the "
                                  "default term.)")
@@ -556,7 +596,7 @@ class _FileRun:
                     rows = "those rows" if count != 1 else "that row"
                     text = (f"{count:,} {noun} {verb} {what} that are not in this upload: "
                             f"Canvas will skip {rows} unless the {what} already exist in "
-                            f"Canvas (e.g. {sample_text}).")
+                            f"Canvas{eg}.")
                     out.append(Finding(WARNING, self.name, None, text, SIS_DESKTOP))
                     continue
             else:

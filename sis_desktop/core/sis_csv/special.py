@@ -10,6 +10,7 @@ from typing import Callable
 # What a Defines store keeps per id (None: just presence).
 DEFINE_VALUES = {"section": "course_id", "course": "term_id"}
 
+MAX_ACCOUNT_DEPTH = 32  # parent levels followed looking for a loop (real trees: under 10)
 BUILTIN_ROLES = frozenset({"teacher", "ta", "observer", "designer"})
 BUILTIN_ROLE_NAMES = frozenset({"StudentEnrollment", "TeacherEnrollment", "TaEnrollment",
                                 "DesignerEnrollment", "ObserverEnrollment"})
@@ -31,11 +32,19 @@ def _account(b, check, needed) -> None:
     loop = "Setting account {account_id}'s parent to {parent_account_id} would create a loop"
     b.skip_if(f"{p} and {p} == {a}", loop)
     # Account's loop validation across rows: the parent's chain (as rows before set it)
-    # leads back to this account. Only parents known in this upload are followed.
-    b.add(f"q = {p}",
-          f"while q and q != {a}: q = L_account_parent.get(q) or R_account_parent.get(q)")
-    b.skip_if("q", loop)
-    b.add(f"L_account_parent[{a}] = {p} if {p} in L_account or {p} in R_account else None")
+    # leads back to this account. Only parents known in this upload are followed, only
+    # from an account that is some account's parent already (a new one cannot close a
+    # loop), and only MAX_ACCOUNT_DEPTH levels up: a file of a million nested accounts
+    # must not take a million squared steps.
+    b.add(f"q, d = {p} if {a} in L_account_kids or {a} in R_account_kids else '', 0",
+          f"while q and q != {a} and d < {MAX_ACCOUNT_DEPTH}:",
+          "    q, d = L_account_parent.get(q) or R_account_parent.get(q), d + 1")
+    b.skip_if(f"q and q == {a}", loop)
+    b.add(f"if {p} in L_account or {p} in R_account:",
+          f"    L_account_parent[{a}] = {p}",
+          f"    L_account_kids_add({p})",
+          "else:",
+          f"    L_account_parent[{a}] = None")
     b.add(f"if not {name}: agg({b.const('account_new_name')}, n, {a})",
           f"s = {status}.lower()",
           "if not s:",

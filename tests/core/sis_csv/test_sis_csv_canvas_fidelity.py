@@ -162,3 +162,30 @@ def test_source_in_validate_json(tmp_path, capsys):
     assert data["messages"][0]["source"] == CANVAS
     assert main(["validate", str(empty)]) == 1
     assert "error   [SIS Desktop] Nothing in this upload" in capsys.readouterr().out
+
+
+def test_account_parent_loop_across_files(tmp_path):
+    # the second file re-parents A under its own grandchild from the first file
+    report = check(tmp_path,
+                   ("a1.csv", "account_id,parent_account_id,name,status\n"
+                              "A,,Alpha,active\nB,A,Beta,active\nC,B,Gamma,active\n"),
+                   ("a2.csv", "account_id,parent_account_id,name,status\nA,C,Alpha,active\n"
+                              "N,C,New,active\n"))
+    assert messages(report) == [(2, "Setting account A's parent to C would create a loop")]
+
+
+def test_parents_that_come_later_past_the_listing_limit_are_counted(tmp_path):
+    from sis_desktop.core.sis_csv.engine import LISTED_PER_MESSAGE
+    n = LISTED_PER_MESSAGE + 500
+    rows = "".join(f"a{i},a{i + 1},N,active\n" for i in range(n))  # each parent: the next row
+    rows += "".join(f"m{i},gone{i},N,active\n" for i in range(5))  # parents nowhere
+    report = check(tmp_path, ("accounts.csv", "account_id,parent_account_id,name,status\n" + rows))
+    texts = [f.message for f in report.findings]
+    later = [t for t in texts if t.startswith("Parent account ")]
+    assert len(later) == LISTED_PER_MESSAGE
+    assert ("499 more accounts (not listed one by one) name a parent account that comes later "
+            "in this upload") in " ".join(texts)
+    missing = [t for t in texts if "account that are not in this upload" in t
+               or "accounts that are not in this upload" in t]
+    assert len(missing) == 1 and missing[0].startswith("6 ")  # a1500's parent, and the 5
+    assert "(e.g. gone2, gone3, gone4, …)" in missing[0]  # the last ones past the limit
