@@ -58,3 +58,21 @@ def test_a_hashed_map_takes_a_dict_or_another_hashed_map():
 def test_a_value_that_is_not_a_string_bool_or_none_is_refused():
     with pytest.raises(TypeError, match="str, bool or None"):
         HashedMap()["k"] = ("a", "b")
+
+
+def test_a_frozen_store_answers_for_what_it_holds_and_takes_nothing_new():
+    s, m = HashedSet({"a"}), HashedMap({"k": "v"})
+    s.frozen = m.frozen = True
+    s.add("b")
+    m["k2"] = "v2"
+    assert m.setdefault("k3", "u") == "u" and m.setdefault("k", "u") == "v"
+    m["k"] = "w"  # a known id still changes
+    assert ("a" in s, "b" in s, len(s)) == (True, False, 1)
+    assert (m.get("k"), m.get("k2"), "k3" in m, len(m)) == ("w", None, False, 1)
+
+
+def test_a_map_rewriting_one_id_does_not_grow():
+    m = HashedMap()
+    for i in range(10_000):
+        m["same"] = f"parent-{i % 7}"
+    assert m["same"] == "parent-3" and len(m._arena) < 100  # 9,999 % 7

@@ -11,6 +11,9 @@ The price: a lookup runs partly in Python rather than all in C (about three time
 the engine only turns to these stores for big files, see `engine.COMPACT_FROM`), keys cannot
 be listed back, and two different ids whose hashes collide would count as one (for ten
 million ids, a chance of about 3 in a million per run). Values are `str`, `bool` or None.
+
+A store can be `frozen` (the engine does so past `engine.MAX_IDS` ids in all): it keeps
+answering for the ids it holds and takes no new ones, so memory stops growing.
 """
 from __future__ import annotations
 
@@ -29,11 +32,12 @@ _DECODED = {-1: None, -2: True, -3: False}
 
 
 class HashedSet:
-    __slots__ = ("_buckets", "_len")
+    __slots__ = ("_buckets", "_len", "frozen")
 
     def __init__(self, keys: Iterable = ()) -> None:
         self._buckets = [_NO_KEYS] * (1 << _BITS)
         self._len = 0
+        self.frozen = False
         self.update(keys)
 
     def __len__(self) -> int:
@@ -60,7 +64,7 @@ class HashedSet:
     def _add_hash(self, h: int) -> None:
         keys = self._buckets[h & _LOW]
         i = bisect_left(keys, h)
-        if i < len(keys) and keys[i] == h:
+        if (i < len(keys) and keys[i] == h) or self.frozen:
             return
         if keys is _NO_KEYS:
             keys = self._buckets[h & _LOW] = array("q")
@@ -81,13 +85,14 @@ class HashedSet:
 
 
 class HashedMap:
-    __slots__ = ("_buckets", "_refs", "_arena", "_len")
+    __slots__ = ("_buckets", "_refs", "_arena", "_len", "frozen")
 
     def __init__(self, items: dict | None = None) -> None:
         self._buckets = [_NO_KEYS] * (1 << _BITS)
         self._refs = [_NO_KEYS] * (1 << _BITS)
         self._arena = bytearray()
         self._len = 0
+        self.frozen = False
         if items:
             self.update(items)
 
@@ -137,6 +142,24 @@ class HashedMap:
         raise KeyError(key)
 
     def __setitem__(self, key, value) -> None:
+        h = hash(key)
+        b = h & _LOW
+        keys = self._buckets[b]
+        i = bisect_left(keys, h)
+        if i < len(keys) and keys[i] == h:  # a new value for a known id
+            refs = self._refs[b]
+            old = refs[i]
+            if value.__class__ is str and old >= 0:
+                data = value.encode("utf-8", "surrogatepass")
+                if len(data) <= old & _LEN_MASK:  # in place: a file repeating an id
+                    start = old >> _LEN_BITS      # must not grow the arena
+                    self._arena[start:start + len(data)] = data
+                    refs[i] = (start << _LEN_BITS) | len(data)
+                    return
+            refs[i] = self._encode(value)
+            return
+        if self.frozen:
+            return
         if value.__class__ is str:  # inline: this runs once a row on a big users.csv
             data = value.encode("utf-8", "surrogatepass")
             arena = self._arena
@@ -144,7 +167,12 @@ class HashedMap:
             arena += data
         else:
             ref = self._encode(value)
-        self._set_hash(hash(key), ref)
+        if keys is _NO_KEYS:
+            keys = self._buckets[b] = array("q")
+            self._refs[b] = array("q")
+        keys.insert(i, h)
+        self._refs[b].insert(i, ref)
+        self._len += 1
 
     def setdefault(self, key, value):
         """The value of `key`, set to `value` first if it had none: one search, not two
@@ -155,6 +183,8 @@ class HashedMap:
         i = bisect_left(keys, h)
         if i < len(keys) and keys[i] == h:
             return self._decode(self._refs[b][i])
+        if self.frozen:
+            return value
         if value.__class__ is str:
             data = value.encode("utf-8", "surrogatepass")
             arena = self._arena
@@ -176,6 +206,8 @@ class HashedMap:
         i = bisect_left(keys, h)
         if i < len(keys) and keys[i] == h:
             self._refs[b][i] = ref  # the old string stays in the arena: ids are rarely redefined
+            return
+        if self.frozen:
             return
         if keys is _NO_KEYS:
             keys = self._buckets[b] = array("q")

@@ -36,7 +36,9 @@ class Builder:
     def miss(self, kind: str, value: str) -> list[str]:
         """Lines counting an unresolved reference (samples only for the first few)."""
         self.missing[kind] = None
-        return [f"m_{kind} += 1", f"if m_{kind} <= 3: miss({kind!r}, n, {value})"]
+        # FULL[0]: past engine.MAX_IDS the id may be one no longer remembered: not counted
+        return ["if not FULL[0]:", f"    m_{kind} += 1",
+                f"    if m_{kind} <= 3: miss({kind!r}, n, {value})"]
 
     def known(self, kind: str) -> bool:
         """Whether earlier files defined ids of `kind` (if not, skip the look-up: the

@@ -54,13 +54,29 @@ MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integrati
 # would cost ~3.4× the file in memory (a 200 MB users.csv: 680 MB instead of ~150 MB).
 COMPACT_FROM = 32 << 20
 LISTED_PER_MESSAGE = 1000  # rows a file lists with one message (see validate_paths)
+# Ids an upload remembers at most (~110 MB as hashes): past them the stores are frozen and
+# references and duplicates are no longer checked, so memory stays bounded whatever the input.
+MAX_IDS = 4_500_000
 COMPACT_ENTRIES = 400_000
 _NATIVE_ONLY = frozenset({"group_category_key"})  # its values are tuples (and few)
 
 
-def _new_stores(compact: bool = False) -> dict[str, set | dict]:
+def _new_stores(compact: bool = False, frozen: bool = False) -> dict[str, set | dict]:
     """Ids per reference kind: a set, or a dict when a value rides along (course → term)."""
-    return {kind: _new_store(kind, compact) for kind in STORE_KINDS}
+    stores = {kind: _new_store(kind, compact or frozen) for kind in STORE_KINDS}
+    if frozen:
+        _freeze(stores)
+    return stores
+
+
+def _freeze(stores: dict) -> None:
+    for store in stores.values():
+        if isinstance(store, (HashedSet, HashedMap)):
+            store.frozen = True
+
+
+def _held(stores: dict) -> int:
+    return sum(len(s) for s in stores.values() if isinstance(s, (HashedSet, HashedMap)))
 
 
 def _new_store(kind: str, compact: bool):
@@ -188,6 +204,8 @@ class _Upload:
         self.stores = _new_stores()
         self.collector = None
         self.listed_per_message: int | None = None
+        self.full = [False]  # past MAX_IDS (see _FileRun.count_ids); read by the row checks
+        self.full_at: tuple[str, int] | None = None
         self.done = 0
         self.total = 0
 
@@ -229,6 +247,13 @@ class _Upload:
             for severity, count in entry.unlisted.items():
                 report.unlisted[severity] = report.unlisted.get(severity, 0) + count
         report.findings.extend(_nothing_imported(report, entries, hollow))
+        if self.full_at is not None:
+            name, row = self.full_at
+            report.findings.append(Finding(NOTICE, name, row, (
+                f"This upload holds more than {MAX_IDS:,} ids: from this row on SIS Desktop "
+                f"stopped remembering new ones, so references to them and duplicates of them "
+                f"were not checked (each row's own values still were). Check big files "
+                f"separately to have them checked in full.")))
         report.term_ids = {t for t in self.stores["course"].values() if t}
         report.findings.extend(_upload_advice(report))
         for hasher in hashers:  # usually nothing left to read: the pass above read every byte
@@ -357,9 +382,20 @@ class _FileRun:
         self.last_parents: collections.deque = collections.deque(maxlen=3)  # and the last
         self.listed: dict[str, list] = {}  # template → [rows with it, its last listed finding]
         self.limit = upload.listed_per_message
-        self.local = _new_stores(compact=entry.source.size >= COMPACT_FROM)
+        self.local = _new_stores(compact=entry.source.size >= COMPACT_FROM,
+                                 frozen=upload.full[0])
         self.nul = [False]
         self.rows = 0
+
+    def count_ids(self, line: int) -> None:
+        """Past MAX_IDS ids held (upload and this file), freeze every store: see MAX_IDS."""
+        upload = self.upload
+        if upload.full[0] or _held(upload.stores) + _held(self.local) <= MAX_IDS:
+            return
+        upload.full[0] = True
+        upload.full_at = (self.name, line)
+        _freeze(upload.stores)
+        _freeze(self.local)
 
     # callbacks used by the generated row checks
     def warn(self, n: int, template: str, row: list[str], **extra: str) -> None:
@@ -414,6 +450,8 @@ class _FileRun:
     def parent_later(self, n: int, account: str, parent: str) -> None:
         """A row whose parent account is not known yet: at the end of the file it either
         came later (a notice) or is missing. Past the listing limit only its hash is kept."""
+        if self.upload.full[0]:
+            return  # the account may be one no longer remembered: not checked
         if self.limit is None or len(self.parents) < self.limit:
             self.parents.append((n, account, parent))
         else:
@@ -462,6 +500,7 @@ class _FileRun:
             if kind not in MAPPED_KINDS:
                 env[f"L_{kind}_add"] = self.local[kind].add
         env["NUL"] = self.nul
+        env["FULL"] = upload.full
         columns = upload.collector and upload.collector.columns(ftype.name)
         if columns:
             env["COLLECT"] = (tuple(columns), upload.collector.sink(ftype.name, self.name))
@@ -480,6 +519,7 @@ class _FileRun:
         def tick() -> None:
             upload._check_cancelled()
             upload._progress(counter.count)
+            self.count_ids(reader.line_num)
 
         try:
             _first_record(reader)  # the header, already known
@@ -549,6 +589,8 @@ class _FileRun:
         entry.findings.extend(self.findings)
         for kind, values in self.local.items():
             upload.stores[kind] = _merge_store(kind, upload.stores[kind], values)
+        if upload.full[0]:
+            _freeze(upload.stores)  # a store made by the merge too
         self.local = {}
 
     def _more_parents(self) -> None:

@@ -240,7 +240,7 @@ def _enrollment_refs(b, check, needed) -> None:
         b.add(f"if {s}:",
               f"    sc = R_section.get({s})",
               "    if sc is None:", *ind(b.miss("section", s), 2),
-              f"    elif {c} and sc != {c} and R_xlist.get({s}) != {c}:",
+              f"    elif {c} and sc != {c} and R_xlist.get({s}) != {c} and not FULL[0]:",
               f"        warn(n, {unrelated}, row)",
               "        continue")
 
