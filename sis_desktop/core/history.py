@@ -16,6 +16,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -91,6 +92,22 @@ def _account_key(account_id: int | str) -> str:
 
 def _account_value(text: str) -> int | str:
     return int(text) if text.isdigit() else text
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL. Two openers switching at once deadlock in SQLite, which then
+    fails one of them at once ("database is locked") without waiting: try again, as long as
+    a busy write would be waited for."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class HistoryError(Exception):
@@ -231,8 +248,7 @@ class History:
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check said: {check}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             if version < SCHEMA_VERSION:
                 with _write(conn):
                     # read again under the write lock: another process or thread may have
