@@ -171,7 +171,7 @@ def validate(job: ImportJob, *, force: bool, batch: bool = True) -> None:
         print(prefix + message, file=sys.stderr)
     if len(findings) > MAX_FINDINGS_SHOWN:
         print(f"… and {len(findings) - MAX_FINDINGS_SHOWN:,} more; 'sis-desktop-cli validate' "
-              "lists them all.", file=sys.stderr)
+              "lists them (up to 1,000 rows per message).", file=sys.stderr)
     if report.errors and not force:
         count = len(report.errors)
         raise UsageError(f"The pre-flight check found {count} error{'s' if count != 1 else ''}; "

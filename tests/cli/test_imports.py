@@ -270,7 +270,7 @@ def test_many_findings_are_capped_before_upload(cli, tmp_path):
     code, out, err = cli("import", users, "--json")
     assert code == 0 and json.loads(out)["workflow_state"] == "created"
     shown = [line for line in err.splitlines() if line.startswith(("warning:", "notice:", "error:"))]
-    assert len(shown) == 50 and "lists them all" in err
+    assert len(shown) == 50 and "lists them (up to 1,000 rows per message)" in err
 
 
 # ---- odd input: one sentence, exit 2, nothing sent or written -------------------------------------

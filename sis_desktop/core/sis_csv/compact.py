@@ -24,7 +24,8 @@ from typing import Iterable
 _BITS = 16
 _LOW = (1 << _BITS) - 1
 _NO_KEYS = array("q")  # every bucket until its first key (never written to)
-_LEN_BITS = 21  # a value's length (fields are capped at 1 MiB, see engine.MAX_FIELD_CHARS)
+_LEN_BITS = 23  # a value's UTF-8 length: fields are capped at 1 Mi characters, up to 4 MiB
+#               (engine.MAX_FIELD_CHARS)
 _LEN_MASK = (1 << _LEN_BITS) - 1
 # Values that are not strings, as references no string can have.
 _CONSTANTS = {None: -1, True: -2, False: -3}

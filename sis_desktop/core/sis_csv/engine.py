@@ -97,7 +97,12 @@ def _merge_store(kind: str, store, new):
         converted = _new_store(kind, True)
         converted.update(store)
         store = converted
-    store.update(new)
+    if isinstance(store, (HashedSet, HashedMap)):
+        frozen, store.frozen = store.frozen, False  # what the file remembered before a
+        store.update(new)                           # freeze is kept, not dropped
+        store.frozen = frozen
+    else:
+        store.update(new)
     return store
 INVALID_UTF8 = "Invalid UTF-8"
 MALFORMED = "Malformed CSV"
@@ -575,7 +580,7 @@ class _FileRun:
                     f"Parent account {parent} of {account} comes later in this upload; Canvas "
                     f"processes rows top-down, so unless {parent} already exists in Canvas this "
                     f"row gets \"Parent account didn't exist for {account}\". Put parents first.")))
-            else:
+            elif not upload.full[0]:  # (once full, a parent may be one no longer remembered)
                 self.miss("account", n, parent)
         if self.more_parents:
             self._more_parents()
@@ -607,7 +612,7 @@ class _FileRun:
                 f"comes later in this upload; Canvas processes rows top-down, so unless those "
                 f"parents already exist in Canvas these rows get \"Parent account didn't "
                 f"exist\". Put parents first.")))
-        missing = len(self.more_parents) - later
+        missing = 0 if self.upload.full[0] else len(self.more_parents) - later
         for n, parent in (*self.parent_samples, *self.last_parents):  # samples, if missing
             if missing and not defined(hash(parent)):
                 self.miss("account", n, parent)

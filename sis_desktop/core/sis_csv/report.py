@@ -138,7 +138,8 @@ class Report:
 
     def processing_messages(self) -> tuple[list[list], list[list]]:
         """What Canvas would list as `processing_errors` and `processing_warnings`:
-        `[file, message]` pairs, uncapped (the app's own findings are left out)."""
+        `[file, message]` pairs, not capped at Canvas's 24 (a file lists at most 1,000 rows
+        per message, see `sis_csv.validate_paths`; the app's own findings are left out)."""
         errors = [[f.file, f.message] for f in self.findings
                   if f.severity == ERROR and f.from_canvas]
         warnings = [[f.file, f.message] for f in self.findings
