@@ -54,9 +54,9 @@ MAPPED_KINDS = frozenset({"course", "section", "xlist", "login", "user_integrati
 # would cost ~3.4× the file in memory (a 200 MB users.csv: 680 MB instead of ~150 MB).
 COMPACT_FROM = 32 << 20
 LISTED_PER_MESSAGE = 1000  # rows a file lists with one message (see validate_paths)
-# Ids an upload remembers at most (~110 MB as hashes): past them the stores are frozen and
+# Ids an upload remembers at most (~150 MB as hashes): past them the stores are frozen and
 # references and duplicates are no longer checked, so memory stays bounded whatever the input.
-MAX_IDS = 4_500_000
+MAX_IDS = 3_500_000
 COMPACT_ENTRIES = 400_000
 _NATIVE_ONLY = frozenset({"group_category_key"})  # its values are tuples (and few)
 
