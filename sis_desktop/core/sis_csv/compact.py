@@ -32,14 +32,15 @@ _CONSTANTS = {None: -1, True: -2, False: -3}
 _DECODED = {-1: None, -2: True, -3: False}
 
 
-class HashedSet:
+class _Buckets:
+    """The keys' hashes, sorted within each bucket, and what both stores ask of them."""
+
     __slots__ = ("_buckets", "_len", "frozen")
 
-    def __init__(self, keys: Iterable = ()) -> None:
+    def __init__(self) -> None:
         self._buckets = [_NO_KEYS] * (1 << _BITS)
         self._len = 0
         self.frozen = False
-        self.update(keys)
 
     def __len__(self) -> int:
         return self._len
@@ -47,67 +48,69 @@ class HashedSet:
     def __bool__(self) -> bool:
         return self._len > 0
 
-    def __contains__(self, key) -> bool:
-        h = hash(key)
+    def _locate(self, h: int) -> tuple[array, int, bool]:
+        """The bucket of hash `h`, where `h` is or would go in it, and whether it is there."""
         keys = self._buckets[h & _LOW]
         i = bisect_left(keys, h)
-        return i < len(keys) and keys[i] == h
+        return keys, i, i < len(keys) and keys[i] == h
+
+    def has_hash(self, h: int) -> bool:
+        """Whether a key whose hash() is `h` is held."""
+        return self._locate(h)[2]
+
+    def __contains__(self, key) -> bool:
+        return self._locate(hash(key))[2]
+
+    def _new_bucket(self, h: int) -> array:
+        keys = self._buckets[h & _LOW] = array("q")
+        return keys
+
+
+class HashedSet(_Buckets):
+    __slots__ = ()
+
+    def __init__(self, keys: Iterable = ()) -> None:
+        super().__init__()
+        self.update(keys)
 
     def add(self, key) -> None:
         self._add_hash(hash(key))
 
-    def has_hash(self, h: int) -> bool:
-        """Whether a key whose hash() is `h` is in the set."""
-        keys = self._buckets[h & _LOW]
-        i = bisect_left(keys, h)
-        return i < len(keys) and keys[i] == h
-
     def _add_hash(self, h: int) -> None:
-        keys = self._buckets[h & _LOW]
-        i = bisect_left(keys, h)
-        if (i < len(keys) and keys[i] == h) or self.frozen:
+        keys, i, found = self._locate(h)
+        if found or self.frozen:
             return
         if keys is _NO_KEYS:
-            keys = self._buckets[h & _LOW] = array("q")
+            keys = self._new_bucket(h)
         keys.insert(i, h)
         self._len += 1
 
-    def _hashes(self):
-        for keys in self._buckets:
-            yield from keys
-
     def update(self, other: Iterable) -> None:
         if isinstance(other, HashedSet):
-            for h in other._hashes():
-                self._add_hash(h)
+            for keys in other._buckets:
+                for h in keys:
+                    self._add_hash(h)
         else:
             for key in other:
                 self.add(key)
 
 
-class HashedMap:
-    __slots__ = ("_buckets", "_refs", "_arena", "_len", "frozen")
+_MISSING = object()
+
+
+class HashedMap(_Buckets):
+    __slots__ = ("_refs", "_arena")
 
     def __init__(self, items: dict | None = None) -> None:
-        self._buckets = [_NO_KEYS] * (1 << _BITS)
-        self._refs = [_NO_KEYS] * (1 << _BITS)
+        super().__init__()
+        self._refs = [_NO_KEYS] * (1 << _BITS)  # each value's reference, as its key's bucket
         self._arena = bytearray()
-        self._len = 0
-        self.frozen = False
         if items:
             self.update(items)
 
-    def __len__(self) -> int:
-        return self._len
-
-    def __bool__(self) -> bool:
-        return self._len > 0
-
-    def __contains__(self, key) -> bool:
-        h = hash(key)
-        keys = self._buckets[h & _LOW]
-        i = bisect_left(keys, h)
-        return i < len(keys) and keys[i] == h
+    def _new_bucket(self, h: int) -> array:
+        self._refs[h & _LOW] = array("q")
+        return super()._new_bucket(h)
 
     def _encode(self, value) -> int:
         if value.__class__ is str:
@@ -128,93 +131,52 @@ class HashedMap:
 
     def get(self, key, default=None):
         h = hash(key)
-        keys = self._buckets[h & _LOW]
-        i = bisect_left(keys, h)
-        if i < len(keys) and keys[i] == h:
-            return self._decode(self._refs[h & _LOW][i])
-        return default
+        keys, i, found = self._locate(h)
+        return self._decode(self._refs[h & _LOW][i]) if found else default
 
     def __getitem__(self, key):
-        h = hash(key)
-        keys = self._buckets[h & _LOW]
-        i = bisect_left(keys, h)
-        if i < len(keys) and keys[i] == h:
-            return self._decode(self._refs[h & _LOW][i])
-        raise KeyError(key)
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
 
     def __setitem__(self, key, value) -> None:
-        h = hash(key)
-        b = h & _LOW
-        keys = self._buckets[b]
-        i = bisect_left(keys, h)
-        if i < len(keys) and keys[i] == h:  # a new value for a known id
-            refs = self._refs[b]
-            old = refs[i]
-            if value.__class__ is str and old >= 0:
-                data = value.encode("utf-8", "surrogatepass")
-                if len(data) <= old & _LEN_MASK:  # in place: a file repeating an id
-                    start = old >> _LEN_BITS      # must not grow the arena
-                    self._arena[start:start + len(data)] = data
-                    refs[i] = (start << _LEN_BITS) | len(data)
-                    return
-            refs[i] = self._encode(value)
-            return
-        if self.frozen:
-            return
-        if value.__class__ is str:  # inline: this runs once a row on a big users.csv
-            data = value.encode("utf-8", "surrogatepass")
-            arena = self._arena
-            ref = (len(arena) << _LEN_BITS) | len(data)
-            arena += data
-        else:
-            ref = self._encode(value)
-        if keys is _NO_KEYS:
-            keys = self._buckets[b] = array("q")
-            self._refs[b] = array("q")
-        keys.insert(i, h)
-        self._refs[b].insert(i, ref)
-        self._len += 1
+        self._put(hash(key), value)
 
     def setdefault(self, key, value):
         """The value of `key`, set to `value` first if it had none: one search, not two
-        (this runs once a row on a big users.csv, hence the inlining)."""
+        (the claimed-login check runs this once a row of a users.csv)."""
         h = hash(key)
-        b = h & _LOW
-        keys = self._buckets[b]
+        keys = self._buckets[h & _LOW]  # _locate, inline: the hot path of a big users.csv
         i = bisect_left(keys, h)
         if i < len(keys) and keys[i] == h:
-            return self._decode(self._refs[b][i])
-        if self.frozen:
-            return value
-        if value.__class__ is str:
-            data = value.encode("utf-8", "surrogatepass")
-            arena = self._arena
-            ref = (len(arena) << _LEN_BITS) | len(data)
-            arena += data
-        else:
-            ref = self._encode(value)
-        if keys is _NO_KEYS:
-            keys = self._buckets[b] = array("q")
-            self._refs[b] = array("q")
-        keys.insert(i, h)
-        self._refs[b].insert(i, ref)
-        self._len += 1
+            return self._decode(self._refs[h & _LOW][i])
+        if not self.frozen:
+            self._insert(h, keys, i, self._encode(value))
         return value
 
-    def _set_hash(self, h: int, ref: int) -> None:
-        b = h & _LOW
-        keys = self._buckets[b]
-        i = bisect_left(keys, h)
-        if i < len(keys) and keys[i] == h:
-            self._refs[b][i] = ref  # the old string stays in the arena: ids are rarely redefined
+    def _put(self, h: int, value) -> None:
+        keys, i, found = self._locate(h)
+        if not found:
+            if not self.frozen:
+                self._insert(h, keys, i, self._encode(value))
             return
-        if self.frozen:
-            return
+        refs = self._refs[h & _LOW]
+        old = refs[i]
+        if value.__class__ is str and old >= 0:
+            data = value.encode("utf-8", "surrogatepass")
+            if len(data) <= old & _LEN_MASK:  # in place: a file repeating an id must not
+                start = old >> _LEN_BITS      # grow the arena
+                self._arena[start:start + len(data)] = data
+                refs[i] = (start << _LEN_BITS) | len(data)
+                return
+        refs[i] = self._encode(value)  # the old string stays in the arena (rare)
+
+    def _insert(self, h: int, keys: array, i: int, ref: int) -> None:
         if keys is _NO_KEYS:
-            keys = self._buckets[b] = array("q")
-            self._refs[b] = array("q")
+            keys = self._new_bucket(h)
         keys.insert(i, h)
-        self._refs[b].insert(i, ref)
+        self._refs[h & _LOW].insert(i, ref)
         self._len += 1
 
     def values(self):
@@ -226,7 +188,7 @@ class HashedMap:
         if isinstance(other, HashedMap):
             for keys, refs in zip(other._buckets, other._refs):
                 for h, ref in zip(keys, refs):
-                    self._set_hash(h, self._encode(other._decode(ref)))
+                    self._put(h, other._decode(ref))
         else:
             for key, value in other.items():
                 self[key] = value
