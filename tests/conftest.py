@@ -149,3 +149,17 @@ def use_keyring():
 def memory_keyring(use_keyring) -> MemoryKeyring:
     """A working in-memory keyring installed for this test (`.entries` holds what was stored)."""
     return use_keyring("memory")
+
+
+@pytest.fixture
+def sandbox_window(qtbot, sandbox):
+    """A shown MainWindow connected to the sandbox (its terms loaded), polling fast."""
+    from sis_desktop.gui.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.poll_options = {"intervals": (0.02,), "max_failures": 1}
+    win.show()
+    with qtbot.waitSignal(win.terms_loaded, timeout=10000):
+        win.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
+    yield win
+    win.close()

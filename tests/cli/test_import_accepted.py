@@ -9,26 +9,11 @@ import signal
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from sis_desktop.cli.main import EXIT_UNKNOWN, EXIT_USAGE, main
+from sis_desktop.cli.main import EXIT_UNKNOWN, EXIT_USAGE
 from tests.conftest import installed_script
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
-
-@pytest.fixture
-def cli(sandbox, monkeypatch, capsys):
-    monkeypatch.setenv("CANVAS_API_TOKEN", sandbox.token)
-
-    def run(*args: str):
-        capsys.readouterr()
-        code = main(["--url", sandbox.url, "--account", "1", *map(str, args)])
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return code, out, err
-
-    return run
 
 
 def test_an_unopenable_history_costs_one_warning_not_the_import(cli, sandbox, isolated_dirs):

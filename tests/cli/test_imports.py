@@ -18,20 +18,6 @@ from tests.conftest import installed_script
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
 
-@pytest.fixture
-def cli(sandbox, monkeypatch, capsys):
-    """Run the CLI in-process against the sandbox; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("CANVAS_API_TOKEN", sandbox.token)
-
-    def run(*args: str, account: str = "1", url: str | None = None):
-        capsys.readouterr()
-        code = main(["--url", url or sandbox.url, "--account", account, *map(str, args)])
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return code, out, err
-
-    return run
-
 
 def closed_port() -> int:
     with socket.socket() as s:

@@ -9,19 +9,6 @@ from sis_desktop.cli.main import main
 from tests.core.test_preview import Upload, courses, enrollments, sections, seed
 
 
-@pytest.fixture
-def cli(sandbox, monkeypatch, capsys):
-    monkeypatch.setenv("CANVAS_API_TOKEN", sandbox.token)
-
-    def run(*args: str):
-        capsys.readouterr()
-        code = main(["--url", sandbox.url, "--account", "1", *map(str, args)])
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return code, out, err
-
-    return run
-
 
 @pytest.fixture
 def second(sandbox, tmp_path):

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressBar, QPushButton
+from PySide6.QtWidgets import QMessageBox, QProgressBar, QPushButton
 
 from sis_desktop.core.canvas.models import SisImport, WorkflowState
 from sis_desktop.core.canvas.options import ImportOptions
 from sis_desktop.core.history import History
-from sis_desktop.gui import tasks
 from sis_desktop.gui.history_view import HistoryView
 from sis_desktop.gui.status_check import restore_description, status_summary
 
@@ -24,13 +23,8 @@ def csv_path(tmp_path):
 
 
 @pytest.fixture
-def view(qtbot):
-    widget = HistoryView(History())
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-    tasks.runner().cancel_all()
-    tasks.runner().wait(10_000)
+def view(history_view):
+    return history_view
 
 
 def connect(view, sandbox, qtbot):

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from sis_desktop.gui.main_window import MainWindow
 from sis_desktop.gui.preflight_view import PreflightView
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -16,15 +15,8 @@ FOUR = [SAMPLES / n for n in ("users.csv", "courses.csv", "sections.csv", "enrol
 
 
 @pytest.fixture
-def connected(qtbot, sandbox):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.poll_options = {"intervals": (0.02,), "max_failures": 1}
-    win.show()
-    with qtbot.waitSignal(win.terms_loaded, timeout=10000):
-        win.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
-    yield win
-    win.close()
+def connected(sandbox_window):
+    return sandbox_window
 
 
 def test_missing_accounts_warned_before_and_counted_after(connected, qtbot):

@@ -6,9 +6,6 @@ import pytest
 from sis_desktop.core.canvas.errors import CanvasError
 from sis_desktop.core.canvas.models import WorkflowState
 from sis_desktop.core.canvas.options import ImportOptions
-from sis_desktop.core.history import History
-from sis_desktop.gui import tasks
-from sis_desktop.gui.history_view import HistoryView
 from sis_desktop.gui.status_check import PROMPT_TEXT
 
 USERS = "user_id,login_id,status\nu1,l1,active\n"
@@ -16,13 +13,8 @@ WAIT = 10_000
 
 
 @pytest.fixture
-def view(qtbot):
-    widget = HistoryView(History())
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-    tasks.runner().cancel_all()
-    tasks.runner().wait(10_000)
+def view(history_view):
+    return history_view
 
 
 @pytest.fixture

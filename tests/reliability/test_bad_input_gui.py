@@ -12,7 +12,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from sis_desktop.core.history import History
-from sis_desktop.gui.main_window import MainWindow
 
 from .helpers import BAD, USERS_CSV, load_corpus, one_sentence
 
@@ -20,15 +19,8 @@ NON_ASCII = "name with spaces \u00e9l\u00e8ves \u5b66\u751f.csv"
 
 
 @pytest.fixture
-def window(qtbot, sandbox):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.poll_options = {"intervals": (0.02,), "max_failures": 1}
-    win.show()
-    with qtbot.waitSignal(win.terms_loaded, timeout=10000):
-        win.add_session_profile("Sandbox", sandbox.url, sandbox.account_id, sandbox.token)
-    yield win
-    win.close()
+def window(sandbox_window):
+    return sandbox_window
 
 
 def drop(window, qtbot, paths):
