@@ -3,8 +3,9 @@
 `setup_logging()` puts a rotating file (`sis-desktop.log`, 1 MB × 3) under `log_dir()` on the
 root logger, so records from `requests`/`urllib3` land there too. The redacting filter sits
 on the handlers (a filter on a logger does not see records propagated from child loggers):
-it masks `Bearer …`, `Authorization: …`, `access_token=…` and every token given to
-`register_secret()`, in the message, its arguments, the traceback and the stack.
+it masks bearer tokens, Authorization headers, access-token and api-key query values and
+every token given to `register_secret()`, in the message, its arguments, the traceback and
+the stack.
 A small in-memory ring keeps the last warning/error lines for `diagnostics_text()`.
 """
 from __future__ import annotations
@@ -56,8 +57,8 @@ def forget_secret(secret: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """`text` with registered secrets, bearer tokens, Authorization values and
-    access_token/api_key values replaced by REDACTED."""
+    """`text` with registered secrets, bearer tokens, Authorization values and access-token
+    or api-key query values replaced by REDACTED."""
     if not text:
         return text
     with _lock:

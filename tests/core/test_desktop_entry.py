@@ -31,9 +31,9 @@ def xdg(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.mark.parametrize("arg, quoted", [
-    ("/opt/sis-desktop/sis-desktop", "/opt/sis-desktop/sis-desktop"),
-    ("/opt/SIS Desktop/sis-desktop", '"/opt/SIS Desktop/sis-desktop"'),
-    ("/opt/zoë/bin/sis-desktop", "/opt/zoë/bin/sis-desktop"),
+    ("apps/sis-desktop/sis-desktop", "apps/sis-desktop/sis-desktop"),
+    ("apps/SIS Desktop/sis-desktop", '"apps/SIS Desktop/sis-desktop"'),
+    ("apps/zoë/bin/sis-desktop", "apps/zoë/bin/sis-desktop"),
     ('/a "b"/$c`d\\e', '"/a \\"b\\"/\\$c\\`d\\\\e"'),
     ("/100%/x", "/100%%/x"),
 ])
@@ -41,15 +41,16 @@ def test_exec_arguments_are_quoted_as_the_specification_asks(arg, quoted):
     assert desktop_entry.quote_argument(arg) == quoted
 
 
-def test_install_writes_the_entry_and_icon(xdg):
-    command = ["/opt/SIS Desktop/sis-desktop"]
+def test_install_writes_the_entry_and_icon(xdg, tmp_path):
+    program = str(tmp_path / "SIS Desktop" / "sis-desktop")  # a space: the Exec key quotes it
+    command = [program]
     written = desktop_entry.install(command)
     entry_file, icon_file = written
     assert entry_file == xdg / "applications" / "sis-desktop.desktop"
     assert icon_file == xdg / "icons" / "hicolor" / "scalable" / "apps" / "sis-desktop.svg"
     entry = read_entry(entry_file)
-    assert entry["Exec"] == '"/opt/SIS Desktop/sis-desktop" %F'
-    assert entry["TryExec"] == "/opt/SIS Desktop/sis-desktop"
+    assert entry["Exec"] == f'"{program}" %F'
+    assert entry["TryExec"] == program
     assert entry["Type"] == "Application" and entry["Name"] == "SIS Desktop"
     assert set(entry["MimeType"].strip(";").split(";")) == {"text/csv", "application/zip"}
     assert entry["Icon"] == icon_file.stem
