@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -202,7 +203,7 @@ def test_restore(cli, sandbox):
 # ---- the installed command --------------------------------------------------------------------
 def test_installed_cli_import_wait_json(sandbox, isolated_dirs, tmp_path):
     CLI = str(installed_script("sis-desktop-cli"))
-    env = {"CANVAS_API_TOKEN": sandbox.token, "PATH": "/usr/bin:/bin",
+    env = {"CANVAS_API_TOKEN": sandbox.token, "PATH": os.defpath,  # the system default
            "SIS_DESKTOP_CONFIG_DIR": str(isolated_dirs["config"]),
            "SIS_DESKTOP_DATA_DIR": str(isolated_dirs["data"]),
            "SIS_DESKTOP_LOG_DIR": str(isolated_dirs["logs"])}
