@@ -156,13 +156,10 @@ def render(result, *, details: bool) -> str:
         out.append("Not a full batch: Canvas deletes nothing that is not in the files.")
     if result.changes:
         out.append("Changes:")
-        for kind, c in result.changes.items():
-            out.append(f"  {kind}: {c['new']:,} new, {c['updated']:,} updated, "
-                       f"{c['status_changed']:,} status changed")
+        for kind in result.changes:
+            out.append(f"  {kind}: {result.change_counts(kind)}")
     if result.references:
-        out.append("References to what is not in the files: " + "; ".join(
-            f"{kind} {c['in_canvas']:,} found in Canvas, {c['nowhere']:,} nowhere"
-            for kind, c in result.references.items()) + ".")
+        out.append(result.references_sentence())
     for note in result.notes[:MAX_LISTED if not details else None]:
         out.append(f"  note: {note.file}, row {note.row}: {note.message}")
     if result.unresolved:

@@ -316,6 +316,19 @@ class PreviewResult:
     notes: list[Unresolved] = field(default_factory=list)
     limits: tuple[str, ...] = LIMITS
 
+    def change_counts(self, kind: str) -> str:
+        """E.g. "3 new, 12 updated, 1 status changed" for `kind` ("course", …)."""
+        c = self.changes[kind]
+        return f"{c['new']:,} new, {c['updated']:,} updated, {c['status_changed']:,} status changed"
+
+    def references_sentence(self) -> str:
+        """What the rows reference outside the files, per kind ("" when nothing)."""
+        if not self.references:
+            return ""
+        return "References to what is not in the files: " + "; ".join(
+            f"{kind} {c['in_canvas']:,} found in Canvas, {c['nowhere']:,} nowhere"
+            for kind, c in self.references.items()) + "."
+
     def to_json(self, details: bool = False) -> dict[str, Any]:
         r = self.report.report
         return {

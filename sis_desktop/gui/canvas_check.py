@@ -238,13 +238,10 @@ def summary_text(result: Any) -> str:
                          f"{len(batch.cascaded):,} more enrollments (not counted by Canvas).")
     else:
         lines.append("Not a full batch: Canvas deletes nothing that is missing from the files.")
-    for kind, c in result.changes.items():
-        lines.append(f"{kind.capitalize()}: {c['new']:,} new, {c['updated']:,} updated, "
-                     f"{c['status_changed']:,} status changed.")
+    for kind in result.changes:
+        lines.append(f"{kind.capitalize()}: {result.change_counts(kind)}.")
     if result.references:
-        lines.append("References to what is not in the files: " + "; ".join(
-            f"{kind} {c['in_canvas']:,} found in Canvas, {c['nowhere']:,} nowhere"
-            for kind, c in result.references.items()) + ".")
+        lines.append(result.references_sentence())
     if result.notes:
         lines.append(f"Note: {result.notes[0].file} row {result.notes[0].row}: "
                      f"{result.notes[0].message}" + (f" (and {len(result.notes) - 1:,} more like it)"
