@@ -32,7 +32,7 @@ _CONSTANTS = {None: -1, True: -2, False: -3}
 _DECODED = {-1: None, -2: True, -3: False}
 
 
-class _Buckets:
+class HashedStore:
     """The keys' hashes, sorted within each bucket, and what both stores ask of them."""
 
     __slots__ = ("_buckets", "_len", "frozen")
@@ -66,7 +66,7 @@ class _Buckets:
         return keys
 
 
-class HashedSet(_Buckets):
+class HashedSet(HashedStore):
     __slots__ = ()
 
     def __init__(self, keys: Iterable = ()) -> None:
@@ -98,7 +98,7 @@ class HashedSet(_Buckets):
 _MISSING = object()
 
 
-class HashedMap(_Buckets):
+class HashedMap(HashedStore):
     __slots__ = ("_refs", "_arena")
 
     def __init__(self, items: dict | None = None) -> None:

@@ -19,7 +19,7 @@ from typing import BinaryIO, Callable, Iterable
 from ..canvas.errors import Cancelled
 from ..checksums import PrefixHasher
 from . import special
-from .compact import HashedMap, HashedSet
+from .compact import HashedMap, HashedSet, HashedStore
 from .compiler import STRIP, compile_checks
 from .detection import detect, header_advice
 from .report import ERROR, NOTICE, SIS_DESKTOP, WARNING, FileReport, Finding, Report, clip
@@ -71,12 +71,12 @@ def _new_stores(compact: bool = False, frozen: bool = False) -> dict[str, set | 
 
 def _freeze(stores: dict) -> None:
     for store in stores.values():
-        if isinstance(store, (HashedSet, HashedMap)):
+        if isinstance(store, HashedStore):
             store.frozen = True
 
 
 def _held(stores: dict) -> int:
-    return sum(len(s) for s in stores.values() if isinstance(s, (HashedSet, HashedMap)))
+    return sum(len(s) for s in stores.values() if isinstance(s, HashedStore))
 
 
 def _new_store(kind: str, compact: bool):
@@ -92,12 +92,12 @@ def _merge_store(kind: str, store, new):
         return store
     if not store:
         return new
-    compact = isinstance(new, (HashedSet, HashedMap)) or len(store) + len(new) > COMPACT_ENTRIES
-    if compact and kind not in _NATIVE_ONLY and not isinstance(store, (HashedSet, HashedMap)):
+    compact = isinstance(new, HashedStore) or len(store) + len(new) > COMPACT_ENTRIES
+    if compact and kind not in _NATIVE_ONLY and not isinstance(store, HashedStore):
         converted = _new_store(kind, True)
         converted.update(store)
         store = converted
-    if isinstance(store, (HashedSet, HashedMap)):
+    if isinstance(store, HashedStore):
         frozen, store.frozen = store.frozen, False  # what the file remembered before a
         store.update(new)                           # freeze is kept, not dropped
         store.frozen = frozen
