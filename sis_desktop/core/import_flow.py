@@ -388,18 +388,19 @@ def follow_import(target: Target, import_id: int | str, *,
 def abort_import(target: Target, import_id: int | str,
                  recorder: HistoryRecorder | None = None) -> SisImport:
     """Ask the import's own Canvas to abort it; the answer is recorded best-effort."""
-    with closing(target.client()) as client:
-        sis_import = client.abort(import_id)
-    if recorder is not None:
-        recorder.update(target, sis_import)
-    return sis_import
+    return _ask(target, lambda client: client.abort(import_id), recorder)
 
 
 def check_import(target: Target, import_id: int | str,
                  recorder: HistoryRecorder | None = None) -> SisImport:
     """One look at an import on its own Canvas, recorded best-effort."""
+    return _ask(target, lambda client: client.get_import(import_id), recorder)
+
+
+def _ask(target: Target, call: Callable[[Any], SisImport],
+         recorder: HistoryRecorder | None) -> SisImport:
     with closing(target.client()) as client:
-        sis_import = client.get_import(import_id)
+        sis_import = call(client)
     if recorder is not None:
         recorder.update(target, sis_import)
     return sis_import
